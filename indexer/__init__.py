@@ -1,0 +1,1 @@
+"""Wenku indexer: ingest, chunk, embed, index, search, CLI."""

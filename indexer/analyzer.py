@@ -1,0 +1,134 @@
+"""The one jieba analysis chain used for indexing, querying and highlighting."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+from pydantic import BaseModel, ConfigDict
+
+# Function words and query-syntax words that carry no topic; kept small so recall stays high.
+STOPWORDS = frozenset(
+    "的 了 和 与 及 或 是 在 将 把 被 对 为 以 于 从 向 等 之 其 这 那 也 都 而 并 就 还 又 及其 以及 "
+    "一个 我们 你们 他们 她们 它们 一些 这个 那个 这些 那些 "
+    "a an and or not the of to in on for is are was be by with as at from".split()
+)
+_HAS_WORD = re.compile(r"\w")
+_init_lock = threading.Lock()
+_initialised = False
+
+
+class TokenizerSettings(BaseModel):
+    """How text becomes terms, recorded in the manifest: a change means a rebuild."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "jieba"
+    version: str = jieba.__version__
+    mode: str = "search"
+    hmm: bool = False
+    normalize: str = "NFKC+lower"
+    stopwords_sha1: str = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Token:
+    """A term and its [start, end) span in the original text."""
+
+    term: str
+    start: int
+    end: int
+
+
+def _cache_dir() -> Path:
+    """A writable directory for jieba's dictionary cache (it crashes without one)."""
+    candidates = [os.environ.get("WENKU_CACHE"), os.environ.get("XDG_CACHE_HOME") and
+                  os.path.join(os.environ["XDG_CACHE_HOME"], "wenku"),
+                  os.path.expanduser("~/.cache/wenku"), os.path.join(tempfile.gettempdir(), "wenku"), os.getcwd()]
+    for candidate in filter(None, candidates):
+        path = Path(candidate)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if os.access(path, os.W_OK):
+                return path
+        except OSError:
+            continue
+    raise OSError("no writable cache directory for jieba; set WENKU_CACHE")
+
+
+def _ensure_jieba() -> None:
+    """Initialise jieba once per process with a writable cache and quiet logging."""
+    global _initialised
+    if _initialised:
+        return
+    with _init_lock:
+        if not _initialised:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.dt.tmp_dir = str(_cache_dir())
+            jieba.initialize()
+            _initialised = True
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """NFKC-fold and lowercase per character, with a map from folded index to original index."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = unicodedata.normalize("NFKC", char).lower() if ord(char) > 0x7F or char.isupper() else char
+        folded.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(folded), origin
+
+
+class Analyzer:
+    """jieba search-mode tokenisation over NFKC-folded, lowercased text, minus stopwords."""
+
+    def __init__(self, settings: TokenizerSettings | None = None) -> None:
+        self.settings = settings or TokenizerSettings()
+        _ensure_jieba()
+
+    def tokens(self, text: str) -> list[Token]:
+        """Terms with their spans in the original text (search mode: overlapping sub-words included)."""
+        folded, origin = _normalise(text)
+        result: list[Token] = []
+        for term, start, end in jieba.tokenize(folded, mode="search", HMM=self.settings.hmm):
+            term = term.strip()
+            if term and _HAS_WORD.search(term) and term not in STOPWORDS:
+                result.append(Token(term, origin[start], origin[end - 1] + 1))
+        return result
+
+    def terms(self, text: str) -> list[str]:
+        """Just the terms, in order, with repeats (for term frequencies)."""
+        return [token.term for token in self.tokens(text)]
+
+    def match_spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
+        """Merged [start, end) spans of text whose analysed terms are in `terms`."""
+        spans = sorted((t.start, t.end) for t in self.tokens(text) if t.term in terms)
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+def highlight_html(text: str, spans: list[tuple[int, int]]) -> str:
+    """HTML-escaped text with the given spans wrapped in <mark>."""
+    parts: list[str] = []
+    position = 0
+    for start, end in spans:
+        parts.append(html.escape(text[position:start]))
+        parts.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        position = end
+    parts.append(html.escape(text[position:]))
+    return "".join(parts)

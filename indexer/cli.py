@@ -1,0 +1,152 @@
+"""The `wenku` command line: build, search, info."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .embed import DEFAULT_MODEL
+from .errors import QueryError, WenkuError
+from .schema import MAX_K, MODES, SearchRequest, SearchResponse
+
+F = Callable[..., Any]
+
+
+def _handle_errors(command: F) -> F:
+    """Translate Wenku errors into one-line messages and exit codes (2: bad request, 1: anything else)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except QueryError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except WenkuError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return wrapper
+
+
+def _index_option(command: F) -> F:
+    return click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default="index",
+                        envvar="WENKU_INDEX", show_default=True, show_envvar=True,
+                        help="Index directory.")(command)
+
+
+def _corpus_option(command: F) -> F:
+    return click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
+                        envvar="WENKU_CORPUS", show_default=True, show_envvar=True,
+                        help="Folder of article files (.txt, .md).")(command)
+
+
+def _model_option(default: str | None, help_text: str) -> Callable[[F], F]:
+    return click.option("--model", default=default, envvar="WENKU_MODEL", show_default=bool(default),
+                        show_envvar=True, help=help_text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wenku")
+def main() -> None:
+    """Wenku (文库): search Chinese articles by speaker and paragraph, by keyword and by meaning."""
+
+
+@main.command()
+@_corpus_option
+@_index_option
+@_model_option(DEFAULT_MODEL, "Sentence-transformers model: hub name or local directory.")
+@click.option("--keyword-only", is_flag=True, help="Build without an embedding model, on purpose.")
+@_handle_errors
+def build(corpus: Path, index_dir: Path, model: str, keyword_only: bool) -> None:
+    """Index the corpus folder into the index directory."""
+    from .build import build_index
+
+    started = time.perf_counter()
+    report = build_index(corpus, index_dir, None if keyword_only else model,
+                         log=lambda line: click.echo(line, err=True), progress=sys.stderr.isatty())
+    m = report.manifest
+    semantic = (f"model {m.model.name} ({m.model.dimension}-d, {m.vector_index}); embedded {report.embedded}, "
+                f"reused {report.reused_vectors} cached" if m.model else "keyword only")
+    click.echo(f"indexed {m.counts.articles} articles, {m.counts.passages} passages "
+               f"({len(m.skipped)} files skipped) into {index_dir} generation {m.generation}; {semantic}; "
+               f"{time.perf_counter() - started:.1f} s")
+
+
+@main.command()
+@click.argument("query")
+@_index_option
+@_model_option(None, "Model to embed the query with (default: the one the index was built with).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True, help="Results per page.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Results to skip.")
+@click.option("--speaker", help="Only passages by this speaker (name, e.g. 劳茂昌).")
+@click.option("--region", help="Only passages from this region (e.g. 蓬江区).")
+@click.option("--article", help="Only passages from this article id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON response object.")
+@_handle_errors
+def search(query: str, index_dir: Path, model: str | None, as_json: bool, **params: Any) -> None:
+    """Search the index and print ranked passages."""
+    from .searcher import Searcher
+
+    request = SearchRequest.parse(q=query, **params)
+    response = Searcher.open(index_dir, model).search(request)
+    if as_json:
+        click.echo(response.model_dump_json(indent=2))
+    else:
+        _print_response(response)
+
+
+def _print_response(response: SearchResponse) -> None:
+    """Human-readable results: who said it, where, the passage with matches emphasised."""
+    for warning in response.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    shown = len(response.results)
+    click.echo(f"{response.total} results for {response.query!r} ({response.mode}, {response.took_ms:.1f} ms)"
+               + (f", showing {shown}" if shown < response.total else ""))
+    for hit in response.results:
+        who = hit.speaker or "—"
+        if hit.role or hit.region:
+            who += f"（{'，'.join(filter(None, (hit.role, hit.region)))}）"
+        click.echo("")
+        click.secho(f"{hit.score:.4f}  {who}", bold=True)
+        click.echo(f"        《{hit.article_title}》{' ' + hit.date if hit.date else ''} · "
+                   f"{hit.section or ''} · 第{hit.paragraph}段 · {hit.id}")
+        click.echo("        " + _terminal_highlight(hit.highlight))
+        parts = [f"{name} #{s.rank} ({s.score:.3f})" for name, s in
+                 (("keyword", hit.scores.keyword), ("semantic", hit.scores.semantic)) if s is not None]
+        click.secho("        " + "  ".join(parts), dim=True)
+
+
+def _terminal_highlight(highlight_html: str) -> str:
+    """Turn the HTML highlight into terminal emphasis (plain brackets when not a TTY)."""
+    import html
+
+    open_mark, close_mark = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("【", "】")
+    return html.unescape(highlight_html.replace("<mark>", open_mark).replace("</mark>", close_mark))
+
+
+@main.command()
+@_index_option
+@_model_option(None, "Model to check against the index (default: the one it was built with).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_handle_errors
+def info(index_dir: Path, model: str | None, as_json: bool) -> None:
+    """Show what the index holds: articles, passages, model, dimension, modes available."""
+    from .searcher import Searcher
+
+    details = Searcher.open(index_dir, model).info()
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False, indent=2))
+        return
+    for key, value in details.items():
+        if key == "skipped":
+            click.echo(f"{'skipped':>20}: {len(value)} files")  # type: ignore[arg-type]
+            for entry in value:  # type: ignore[union-attr]
+                click.echo(f"{'':>22}{entry['path']}: {entry['reason']}")
+        else:
+            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+            click.echo(f"{key:>20}: {shown}")

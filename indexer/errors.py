@@ -1,0 +1,57 @@
+"""Wenku's error hierarchy; edges (CLI, HTTP) translate these into messages and status codes."""
+
+from __future__ import annotations
+
+
+class WenkuError(Exception):
+    """Base class of every error Wenku raises on purpose."""
+
+    code = "wenku_error"
+
+
+class QueryError(WenkuError):
+    """A search request is malformed: empty or over-long query, unknown mode, bad paging or filter."""
+
+    code = "bad_request"
+
+
+class IndexNotFound(WenkuError):
+    """No published index exists at the given directory."""
+
+    code = "index_not_found"
+
+
+class IndexCorrupt(WenkuError):
+    """The index exists but its manifest or files fail the consistency check."""
+
+    code = "index_corrupt"
+
+
+class ModelMismatch(WenkuError):
+    """The requested embedding model differs from the one the index was built with."""
+
+    code = "model_mismatch"
+
+
+class ModelUnavailable(WenkuError):
+    """No embedding model could be loaded (offline, no local copy, broken files)."""
+
+    code = "model_unavailable"
+
+
+class IndexBusy(WenkuError):
+    """Another writer holds the index lock."""
+
+    code = "index_busy"
+
+
+class ArticleError(WenkuError):
+    """An article file cannot be read (binary, empty, undecodable, malformed front matter)."""
+
+    code = "bad_article"
+
+
+class NotFound(WenkuError):
+    """An article or passage id does not exist in the index."""
+
+    code = "not_found"

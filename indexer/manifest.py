@@ -1,0 +1,68 @@
+"""The index manifest: what an index holds and how it was made, checked whenever an index is opened."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .analyzer import TokenizerSettings
+from .chunk import ChunkerSettings
+from .embed import ModelInfo
+from .errors import IndexCorrupt
+
+MANIFEST_FILE = "manifest.json"
+FORMAT_VERSION = 1
+
+
+class SkippedEntry(BaseModel):
+    """A corpus file left out of the index, with the reason."""
+
+    path: str
+    reason: str
+
+
+class Counts(BaseModel):
+    """Sizes the loader verifies against the files."""
+
+    articles: int
+    passages: int
+    vectors: int
+    terms: int
+
+
+class Manifest(BaseModel):
+    """Everything needed to open and trust one index generation."""
+
+    format_version: int = FORMAT_VERSION
+    generation: int
+    created_at: str
+    corpus: str
+    counts: Counts
+    tokenizer: TokenizerSettings
+    chunker: ChunkerSettings
+    model: ModelInfo | None
+    model_unavailable_reason: str | None = None
+    vector_index: str | None
+    skipped: list[SkippedEntry] = []
+
+    def write(self, directory: Path) -> None:
+        """Write manifest.json into a generation directory."""
+        (directory / MANIFEST_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def read(cls, directory: Path) -> Manifest:
+        """Read and validate manifest.json; raise IndexCorrupt if missing, malformed or of another format."""
+        path = directory / MANIFEST_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"cannot read {path}: {exc}") from exc
+        if data.get("format_version") != FORMAT_VERSION:
+            raise IndexCorrupt(f"{path} has format version {data.get('format_version')!r}; "
+                               f"this Wenku reads version {FORMAT_VERSION} (run `wenku build --rebuild`)")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise IndexCorrupt(f"{path} is invalid: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}") from exc

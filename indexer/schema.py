@@ -1,0 +1,98 @@
+"""Search request and response shapes: the JSON contract shared by the CLI and the web API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from .errors import QueryError
+
+Mode = Literal["hybrid", "semantic", "keyword"]
+MODES: tuple[str, ...] = ("hybrid", "semantic", "keyword")
+MAX_QUERY_CHARS = 10_000
+MAX_K = 100
+MAX_OFFSET = 10_000
+
+
+class SearchRequest(BaseModel):
+    """A validated search: query, mode, paging and exact-match filters."""
+
+    q: str
+    mode: Mode = "hybrid"
+    k: int = Field(10, ge=1, le=MAX_K)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    speaker: str | None = None
+    region: str | None = None
+    article: str | None = None
+
+    @field_validator("q")
+    @classmethod
+    def _query_text(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("query is empty")
+        if len(value) > MAX_QUERY_CHARS:
+            raise ValueError(f"query is {len(value)} characters; the limit is {MAX_QUERY_CHARS}")
+        return value
+
+    @field_validator("speaker", "region", "article")
+    @classmethod
+    def _filter_text(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @classmethod
+    def parse(cls, **values: object) -> SearchRequest:
+        """Validate raw values, turning validation failures into one readable QueryError."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "request"
+            message = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "literal_error":
+                message = f"must be one of {', '.join(MODES)}"
+            raise QueryError(f"{field}: {message}") from exc
+
+
+class RankScore(BaseModel):
+    """A passage's rank (1-based) and score in one retriever's list."""
+
+    rank: int
+    score: float
+
+
+class Scores(BaseModel):
+    """Per-retriever ranks; null where the passage was not in that retriever's list."""
+
+    keyword: RankScore | None
+    semantic: RankScore | None
+
+
+class Hit(BaseModel):
+    """One ranked passage."""
+
+    id: str
+    article_id: str
+    article_title: str
+    date: str | None
+    speaker: str | None
+    role: str | None
+    region: str | None
+    section: str | None
+    paragraph: int
+    text: str
+    highlight: str
+    score: float
+    scores: Scores
+
+
+class SearchResponse(BaseModel):
+    """The result of a search, exactly as `wenku search --json` prints it."""
+
+    query: str
+    mode: Mode
+    total: int
+    took_ms: float
+    warnings: list[str]
+    results: list[Hit]

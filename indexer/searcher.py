@@ -1,0 +1,220 @@
+"""The searcher: opens a published index once, then answers keyword, semantic and hybrid queries."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .analyzer import Analyzer, highlight_html
+from .embed import Encoder, load_encoder
+from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable
+from .keyword import KeywordIndex
+from .layout import IndexLayout
+from .manifest import Manifest
+from .schema import Hit, RankScore, Scores, SearchRequest, SearchResponse
+from .store import STORE_FILE, Store
+from .vectors import VectorIndex
+
+RRF_K = 60
+MIN_DEPTH = 100
+FILTERS = ("speaker", "region", "article")
+_QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One retriever's ranked passage numbers and scores."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def ranks(self) -> dict[int, RankScore]:
+        """Passage number → 1-based rank and score."""
+        return {int(n): RankScore(rank=r, score=float(s)) for r, (n, s) in enumerate(zip(self.ids, self.scores), 1)}
+
+
+def _fold(text: str) -> str:
+    """Text folded for phrase containment: NFKC, lowercase, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def _phrases(query: str) -> list[str]:
+    """Quoted segments of the query, or the whole query when it is one unbroken string."""
+    quoted = [_fold(m) for m in _QUOTED.findall(query)]
+    if quoted:
+        return [p for p in quoted if p]
+    return [_fold(query)] if not re.search(r"\s", query) and len(query) >= 2 else []
+
+
+class Searcher:
+    """A loaded index generation plus, when available, the encoder it was built with."""
+
+    def __init__(self, directory: Path, manifest: Manifest, store: Store, keyword: KeywordIndex,
+                 vectors: VectorIndex | None, encoder: Encoder | None, semantic_unavailable: str | None) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.store = store
+        self.keyword = keyword
+        self.vectors = vectors
+        self.encoder = encoder
+        self.semantic_unavailable = semantic_unavailable
+        self.analyzer = Analyzer(manifest.tokenizer)
+        # Filter columns as category codes, so a filter is one vectorised comparison.
+        self.facets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, values in store.filter_columns(FILTERS).items():
+            labels, codes = np.unique(np.array([v or "" for v in values], dtype=object), return_inverse=True)
+            self.facets[name] = (labels, codes.astype(np.int32))
+
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None) -> Searcher:
+        """Open the published generation; load the encoder (or use the one given) if the index has vectors."""
+        directory = IndexLayout(index_dir).current_dir()
+        manifest = Manifest.read(directory)
+        store = Store(directory / STORE_FILE)
+        keyword = KeywordIndex.load(directory)
+        if not (store.count("passages") == keyword.n_docs == manifest.counts.passages
+                and len(keyword.vocab) == manifest.counts.terms):
+            raise IndexCorrupt(f"{directory}: passage or term counts disagree with the manifest")
+        vectors = None
+        unavailable: str | None
+        if manifest.model is None:
+            unavailable = "the index was built without an embedding model"
+            if manifest.model_unavailable_reason:
+                unavailable += f" ({manifest.model_unavailable_reason})"
+            return cls(directory, manifest, store, keyword, None, None, unavailable)
+        vectors = VectorIndex.load(directory)
+        if vectors.count != manifest.counts.vectors or vectors.dimension != manifest.model.dimension:
+            raise IndexCorrupt(f"{directory}: vector count or dimension disagrees with the manifest")
+        unavailable = None
+        if encoder is None:
+            try:
+                encoder = load_encoder(model or manifest.model.name)
+            except ModelUnavailable as exc:
+                unavailable = str(exc)
+        if encoder is not None and (encoder.info.fingerprint != manifest.model.fingerprint
+                                    or encoder.info.dimension != manifest.model.dimension):
+            raise ModelMismatch(
+                f"the index was built with {manifest.model.name} ({manifest.model.dimension}-d, weights "
+                f"{manifest.model.fingerprint}), not {encoder.info.name} ({encoder.info.dimension}-d, weights "
+                f"{encoder.info.fingerprint}); search with that model or rebuild with `wenku build --rebuild`")
+        return cls(directory, manifest, store, keyword, vectors, encoder, unavailable)
+
+    @property
+    def modes(self) -> list[str]:
+        """Search modes this searcher can serve."""
+        return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
+
+    def allowed(self, request: SearchRequest) -> np.ndarray | None:
+        """Mask of passages passing the request's filters, or None when unfiltered."""
+        mask: np.ndarray | None = None
+        for name in FILTERS:
+            value = getattr(request, name)
+            if value is None:
+                continue
+            labels, codes = self.facets[name]
+            position = int(np.searchsorted(labels, value))
+            hit = codes == position if position < len(labels) and labels[position] == value else \
+                np.zeros(len(codes), bool)
+            mask = hit if mask is None else mask & hit
+        return mask
+
+    def _keyword_ranking(self, request: SearchRequest, terms: list[str], depth: int,
+                         allowed: np.ndarray | None) -> tuple[Ranking, int, np.ndarray]:
+        """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
+        hits = self.keyword.search(terms, depth, allowed)
+        phrases = _phrases(request.q)
+        ids, scores = hits.ids, hits.scores
+        if phrases and len(ids):
+            texts = self.store.texts(ids.tolist())
+            exact = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
+            order = np.argsort(~exact, kind="stable")
+            ids, scores = ids[order], scores[order]
+        return Ranking(ids, scores), hits.total, hits.matched
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run one search and return the contract's response object."""
+        started = time.perf_counter()
+        warnings: list[str] = []
+        mode = request.mode
+        if mode != "keyword" and self.encoder is None:
+            warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; showing keyword results")
+            mode = "keyword"
+        terms = self.analyzer.terms(request.q)
+        if mode != "semantic" and not terms:
+            warnings.append("the query has no searchable words for keyword matching")
+        depth = max(MIN_DEPTH, request.offset + request.k)
+        allowed = self.allowed(request)
+        keyword = semantic = None
+        total = 0
+        if mode in ("keyword", "hybrid"):
+            keyword, total, matched = self._keyword_ranking(request, terms, depth, allowed)
+        if mode in ("semantic", "hybrid"):
+            assert self.encoder is not None and self.vectors is not None
+            hits = self.vectors.search(self.encoder.encode_query(request.q), depth, allowed)
+            semantic = Ranking(hits.ids, hits.scores)
+            total = len(hits.ids) if mode == "semantic" else total + int(np.count_nonzero(~matched[hits.ids]))
+        ranked = self._fuse(keyword, semantic)
+        page = ranked[request.offset:request.offset + request.k]
+        results = self._hits(page, keyword, semantic, set(terms))
+        took = (time.perf_counter() - started) * 1000
+        return SearchResponse(query=request.q, mode=mode, total=total, took_ms=round(took, 3),
+                              warnings=warnings, results=results)
+
+    @staticmethod
+    def _fuse(keyword: Ranking | None, semantic: Ranking | None) -> list[tuple[int, float]]:
+        """One ranked list: a single retriever's own order, or reciprocal rank fusion of both."""
+        if keyword is None or semantic is None:
+            only = keyword or semantic
+            assert only is not None
+            return [(int(n), float(s)) for n, s in zip(only.ids, only.scores)]
+        fused: dict[int, float] = {}
+        for ranking in (keyword, semantic):
+            for rank, n in enumerate(ranking.ids.tolist(), 1):
+                fused[n] = fused.get(n, 0.0) + 1.0 / (RRF_K + rank)
+        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+    def _hits(self, page: list[tuple[int, float]], keyword: Ranking | None, semantic: Ranking | None,
+              terms: set[str]) -> list[Hit]:
+        """Hydrate ranked passage numbers into result objects with highlights and score breakdowns."""
+        records = self.store.passages([n for n, _ in page])
+        keyword_ranks = keyword.ranks() if keyword else {}
+        semantic_ranks = semantic.ranks() if semantic else {}
+        hits: list[Hit] = []
+        for n, score in page:
+            record = records[n]
+            hits.append(Hit(
+                id=record.id, article_id=record.article_id, article_title=record.article_title, date=record.date,
+                speaker=record.speaker, role=record.role, region=record.region, section=record.section,
+                paragraph=record.paragraph, text=record.text,
+                highlight=highlight_html(record.text, self.analyzer.match_spans(record.text, terms)),
+                score=round(score, 6),
+                scores=Scores(keyword=keyword_ranks.get(n), semantic=semantic_ranks.get(n)),
+            ))
+        return hits
+
+    def info(self) -> dict[str, object]:
+        """What the index holds and which modes are available."""
+        m = self.manifest
+        return {
+            "index": str(self.directory.parent.parent),
+            "generation": m.generation,
+            "published_at": m.created_at,
+            "corpus": m.corpus,
+            "articles": m.counts.articles,
+            "passages": m.counts.passages,
+            "terms": m.counts.terms,
+            "model": m.model.name if m.model else None,
+            "dimension": m.model.dimension if m.model else None,
+            "prompts": {"query": m.model.query_prompt, "passage": m.model.passage_prompt} if m.model else None,
+            "vector_index": m.vector_index,
+            "modes": self.modes,
+            "semantic_unavailable": self.semantic_unavailable,
+            "tokenizer": m.tokenizer.model_dump(),
+            "chunker": m.chunker.model_dump(),
+            "skipped": [s.model_dump() for s in m.skipped],
+        }

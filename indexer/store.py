@@ -1,0 +1,123 @@
+"""SQLite store of articles and passages; a passage's row number is its number in every other index."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunk import Passage
+from .errors import IndexCorrupt
+from .ingest import Article
+
+STORE_FILE = "store.sqlite"
+_SCHEMA = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT, url TEXT,
+    sha256 TEXT NOT NULL, encoding TEXT NOT NULL, text TEXT NOT NULL, passages INTEGER NOT NULL);
+CREATE TABLE passages (
+    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL REFERENCES articles(id),
+    seq INTEGER NOT NULL, paragraph INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    speaker TEXT, role TEXT, region TEXT, section TEXT, reporters TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX passages_article ON passages(article_id, seq);
+"""
+_PASSAGE_COLUMNS = ("p.num, p.id, p.article_id, a.title, a.date, p.seq, p.paragraph, p.start, p.\"end\", "
+                    "p.speaker, p.role, p.region, p.section, p.reporters, p.text")
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A stored passage joined with its article's title and date."""
+
+    num: int
+    id: str
+    article_id: str
+    article_title: str
+    date: str | None
+    seq: int
+    paragraph: int
+    start: int
+    end: int
+    speaker: str | None
+    role: str | None
+    region: str | None
+    section: str | None
+    reporters: tuple[str, ...]
+    text: str
+
+
+def _record(row: tuple) -> PassageRecord:
+    values = list(row)
+    values[13] = tuple(json.loads(values[13]))
+    return PassageRecord(*values)
+
+
+def write_store(path: Path, articles: Sequence[Article], passages: Sequence[Passage]) -> None:
+    """Create the store file with the articles and passages (numbered by position)."""
+    counts = Counter(p.article_id for p in passages)
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            db.executescript(_SCHEMA)
+            db.executemany(
+                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                ((num, p.id, p.article_id, p.seq, p.paragraph, p.start, p.end, p.speaker, p.role, p.region,
+                  p.section, json.dumps(p.reporters, ensure_ascii=False), p.text)
+                 for num, p in enumerate(passages)))
+            db.executemany(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
+                ((a.id, a.path, a.title, a.date, a.source, a.url, a.sha256, a.encoding, a.text, counts.get(a.id, 0))
+                 for a in articles))
+    finally:
+        db.close()
+
+
+class Store:
+    """Read-only access with one connection per thread (sqlite3 connections are not shared across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise IndexCorrupt(f"missing store file {path}")
+        self.uri = f"file:{path}?mode=ro"
+        self._local = threading.local()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        connection = getattr(self._local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+            self._local.db = connection
+        return connection
+
+    def count(self, table: str) -> int:
+        """Rows in 'articles' or 'passages'."""
+        assert table in ("articles", "passages")
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def passages(self, nums: Sequence[int]) -> dict[int, PassageRecord]:
+        """Passages by number."""
+        found: dict[int, PassageRecord] = {}
+        for begin in range(0, len(nums), 500):
+            chunk = [int(n) for n in nums[begin:begin + 500]]
+            rows = self.db.execute(
+                f"SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN articles a ON a.id = p.article_id "
+                f"WHERE p.num IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((row[0], _record(row)) for row in rows)
+        return found
+
+    def texts(self, nums: Sequence[int]) -> dict[int, str]:
+        """Passage texts by number."""
+        chunk = [int(n) for n in nums]
+        rows = self.db.execute(f"SELECT num, text FROM passages WHERE num IN ({','.join('?' * len(chunk))})", chunk)
+        return dict(rows)
+
+    def filter_columns(self, names: Sequence[str]) -> dict[str, list[str | None]]:
+        """Columns of every passage in passage-number order, by filter name ('article' is article_id)."""
+        columns = {"speaker": "speaker", "region": "region", "article": "article_id"}
+        rows = list(self.db.execute(f"SELECT {', '.join(columns[n] for n in names)} FROM passages ORDER BY num"))
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}

@@ -1,0 +1,120 @@
+"""Session fixtures: a fixture corpus (the seed plus small made-up articles), a tiny model, real indexes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# No test may reach the network; jieba and Hugging Face caches go to a private temp dir.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("WENKU_CACHE", tempfile.mkdtemp(prefix="wenku-test-cache-"))
+
+from indexer.build import BuildReport, build_index  # noqa: E402
+from indexer.searcher import Searcher  # noqa: E402
+from tiny_model import build_tiny_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "jiangmen-high-quality-development.txt"
+
+NEWS_MD = """---
+title: 江门新能源汽车产业园开工
+date: 2026-03-01
+source: 江门日报
+url: https://example.org/news/1
+---
+# 江门新能源汽车产业园开工
+
+**本报讯** 江门新能源汽车产业园今天正式开工，首期投资八十亿元，重点引进动力电池和整车制造项目。<!--repaste.body.begin-->
+
+园区负责人介绍，项目建成后预计年产值超过三百亿元，将带动上下游配套企业集聚发展。
+"""
+GBK_TEXT = "侨乡博物馆举办华侨文物特展\n\n本次特展展出华侨书信、银信和老照片三百余件，讲述侨乡百年奋斗故事。\n"
+GB18030_TEXT = "生僻字𠮷的整理工作\n\n古籍整理中心完成生僻字𠮷等四百个字形的数字化录入工作。\n"
+UTF16_TEXT = "陈皮产业带动乡村振兴\n\n新会陈皮产业综合产值突破二百亿元，带动数万农户增收致富。\n"
+UTF8_BOM_TEXT = "温泉旅游节开幕\n\n恩平温泉旅游节吸引大批游客，温泉小镇酒店入住率明显上升。\n"
+HOSTILE_MD = """---
+title: <script>alert('title')</script> 测试标题
+---
+恶意文章测试段落，包含<script>alert("xss")</script>脚本标签，以及"><img src=x onerror=alert(1)>图片注入。
+"""
+LONG_SENTENCE = "数字经济企业持续发展壮大，"
+LONG_TEXT = "数字经济报告\n\n" + "".join(
+    f"第{i}项举措是推动{LONG_SENTENCE * 2}带动就业增长。" for i in range(1, 13)) + "\n"
+
+
+def write_fixture_corpus(folder: Path) -> Path:
+    """The seed article plus small articles covering every encoding case and article shape."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "news").mkdir()
+    (folder / "news" / "新能源汽车.md").write_text(NEWS_MD, encoding="utf-8")
+    (folder / "gbk.txt").write_bytes(GBK_TEXT.encode("gbk"))
+    (folder / "gb18030.txt").write_bytes(GB18030_TEXT.encode("gb18030"))
+    (folder / "utf16.txt").write_bytes(UTF16_TEXT.encode("utf-16"))
+    (folder / "utf8-bom.txt").write_bytes(UTF8_BOM_TEXT.encode("utf-8-sig"))
+    (folder / "hostile.md").write_text(HOSTILE_MD, encoding="utf-8")
+    (folder / "long.txt").write_text(LONG_TEXT, encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (folder / "garbage.txt").write_bytes(bytes(range(0x80, 0x100)) * 8)
+    (folder / "empty.md").write_bytes(b"")
+    (folder / "notes.csv").write_text("not,an,article\n", encoding="utf-8")
+    return folder
+
+
+READABLE_ARTICLES = 8  # seed, news, gbk, gb18030, utf16, utf8-bom, hostile, long
+SKIPPED_FILES = {"binary.txt", "garbage.txt", "empty.md"}
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fixture corpus shared (read-only) by the whole session."""
+    return write_fixture_corpus(tmp_path_factory.mktemp("corpus") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight sentence-transformers model directory."""
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def other_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another tiny model with different weights (for the mismatch check)."""
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "other", seed=1)
+
+
+@pytest.fixture(scope="session")
+def hybrid_build(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    """A real index (FAISS + keyword + SQLite) of the fixture corpus with the tiny model."""
+    return build_index(corpus_dir, tmp_path_factory.mktemp("hybrid") / "index", str(tiny_model),
+                       log=lambda _: None, progress=False)
+
+
+@pytest.fixture(scope="session")
+def hybrid_index(hybrid_build: BuildReport) -> Path:
+    """Directory of the hybrid index."""
+    return hybrid_build.index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(hybrid_index: Path) -> Searcher:
+    """A searcher on the hybrid index, model loaded from the manifest."""
+    return Searcher.open(hybrid_index)
+
+
+@pytest.fixture(scope="session")
+def keyword_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A keyword-only index of the fixture corpus."""
+    index = tmp_path_factory.mktemp("keyword") / "index"
+    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    return index
+
+
+@pytest.fixture(scope="session")
+def keyword_searcher(keyword_index: Path) -> Searcher:
+    """A searcher on the keyword-only index."""
+    return Searcher.open(keyword_index)

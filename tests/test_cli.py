@@ -1,0 +1,59 @@
+"""The `wenku` command line end to end: build, search (text and JSON), info, errors, environment variables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from indexer.cli import main
+from indexer.schema import SearchResponse
+
+CONTRACT_KEYS = {"query", "mode", "total", "took_ms", "warnings", "results"}
+HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",
+            "text", "highlight", "score", "scores"}
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_build_search_info_with_a_model(corpus_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
+    index = str(tmp_path / "index")
+    built = run("build", "--corpus", str(corpus_dir), "--index", index, "--model", str(tiny_model))
+    assert built.exit_code == 0, built.output
+    assert "indexed 8 articles" in built.output and "skipped binary.txt: binary file" in built.output
+    result = run("search", "新能源 产业园", "--index", index, "--json", "-k", "3")
+    data = json.loads(result.stdout)
+    assert set(data) == CONTRACT_KEYS and data["mode"] == "hybrid" and len(data["results"]) == 3
+    assert set(data["results"][0]) == HIT_KEYS and set(data["results"][0]["scores"]) == {"keyword", "semantic"}
+    SearchResponse.model_validate(data)
+    assert "新能源" in result.stdout  # Chinese is not \\u-escaped
+    text = run("search", "哪个区要打造食品工业基地", "--index", index, "--mode", "keyword", "-k", "1")
+    assert "劳茂昌（蓬江区委书记，蓬江区）" in text.stdout and "【食品工业基地】" in text.stdout
+    info = json.loads(run("info", "--index", index, "--json").stdout)
+    assert info["articles"] == 8 and info["dimension"] == 32 and info["modes"] == ["hybrid", "semantic", "keyword"]
+    assert info["model"] == str(tiny_model.resolve()) and len(info["skipped"]) == 3
+
+
+def test_keyword_only_build_and_filters_via_environment(corpus_dir: Path, tmp_path: Path) -> None:
+    env = {"WENKU_CORPUS": str(corpus_dir), "WENKU_INDEX": str(tmp_path / "idx")}
+    built = run("build", "--keyword-only", env=env)
+    assert built.exit_code == 0 and "keyword only" in built.output
+    result = run("search", "发展", "--speaker", "黎沛荣", "--json", "-k", "100", env=env)
+    data = json.loads(result.stdout)
+    assert data["mode"] == "keyword" and data["warnings"] and {r["speaker"] for r in data["results"]} == {"黎沛荣"}
+    assert "semantic search unavailable" in run("search", "发展", env=env).stderr
+    assert "keyword" in run("info", env=env).stdout
+
+
+def test_errors_are_one_line_messages_with_exit_codes(tmp_path: Path) -> None:
+    missing = run("search", "发展", "--index", str(tmp_path / "none"))
+    assert missing.exit_code == 1 and "no index at" in missing.stderr and "Traceback" not in missing.output
+    for args in (["search", ""], ["search", "x", "-k", "0"], ["search", "x", "--mode", "fuzzy"],
+                 ["search", "字" * 10_001]):
+        bad = run(*args, "--index", str(tmp_path / "none"))
+        assert bad.exit_code == 2, args
+    no_corpus = run("build", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "--keyword-only")
+    assert no_corpus.exit_code == 1 and "does not exist" in no_corpus.stderr

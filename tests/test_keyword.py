@@ -1,0 +1,45 @@
+"""The analysis chain and the BM25 index on their own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.analyzer import Analyzer, highlight_html
+from indexer.keyword import KeywordIndex, idf
+
+
+def test_search_mode_finds_sub_words_and_folds_width_and_case() -> None:
+    analyzer = Analyzer()
+    assert {"新能源", "汽车"} <= set(analyzer.terms("新能源汽车"))
+    assert "gdp" in analyzer.terms("ＧＤＰ增长")
+    assert analyzer.terms("的 和 AND OR NOT") == []
+
+
+def test_highlight_spans_use_the_same_chain_and_escape_html() -> None:
+    analyzer = Analyzer()
+    text = "<b>打造</b>新能源汽车产业园"
+    spans = analyzer.match_spans(text, set(analyzer.terms("汽车 产业园")))
+    assert highlight_html(text, spans) == "&lt;b&gt;打造&lt;/b&gt;新能源<mark>汽车产业园</mark>"
+
+
+def test_idf_stays_positive_when_a_term_is_in_every_passage() -> None:
+    assert (idf(np.array([1, 5, 10]), 10) > 0).all()
+    index = KeywordIndex.build([["发展", "产业"], ["发展"], ["发展", "食品"]])
+    hits = index.search(["发展", "食品"], depth=10)
+    assert hits.total == 3 and hits.ids[0] == 2
+    assert (hits.scores > 0).all()
+
+
+def test_bm25_prefers_rarer_terms_and_respects_the_filter_mask() -> None:
+    index = KeywordIndex.build([["产业", "产业", "产业"], ["产业", "食品工业"], ["食品工业"], []])
+    assert index.search(["食品工业", "产业"], depth=10).ids.tolist()[0] == 1
+    hits = index.search(["产业"], depth=1, allowed=np.array([False, True, True, True]))
+    assert hits.ids.tolist() == [1] and hits.total == 1
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    index = KeywordIndex.build([["甲", "乙"], ["乙", "丙", "丙"]])
+    index.save(tmp_path)
+    loaded = KeywordIndex.load(tmp_path)
+    assert loaded.vocab == index.vocab
+    assert np.allclose(loaded.scores(["丙", "甲"]), index.scores(["丙", "甲"]))

@@ -1,0 +1,1 @@
+"""Wenku web application (Flask)."""
