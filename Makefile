@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: setup run build test clean
 
@@ -16,8 +18,7 @@ build: setup
 	$(BIN)/wenku build
 
 run: build
-	$(BIN)/wenku info
-	$(BIN)/wenku search "新能源 产业园" -k 3
+	$(BIN)/wenku serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -95,7 +95,7 @@ def search(query: str, index_dir: Path, model: str | None, as_json: bool, **para
     request = SearchRequest.parse(q=query, **params)
     response = Searcher.open(index_dir, model).search(request)
     if as_json:
-        click.echo(response.model_dump_json(indent=2))
+        click.echo(json.dumps(response.contract(), ensure_ascii=False, indent=2))
     else:
         _print_response(response)
 
@@ -150,3 +150,29 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
         else:
             shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
             click.echo(f"{key:>20}: {shown}")
+
+
+@main.command()
+@_corpus_option
+@_index_option
+@_model_option(None, "Model (default: the index's; when building a missing index: " + DEFAULT_MODEL + ").")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
+@_handle_errors
+def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int, workers: int,
+          threads: int) -> None:
+    """Serve the search page and JSON API with gunicorn; builds the index first if there is none."""
+    from webapp.server import serve as run_server
+
+    from .layout import IndexLayout
+
+    if IndexLayout(index_dir).current_generation() is None:
+        click.echo(f"no index at {index_dir}; building it from {corpus} first", err=True)
+        from .build import build_index
+
+        build_index(corpus, index_dir, model or DEFAULT_MODEL, log=lambda line: click.echo(line, err=True),
+                    progress=True)
+    click.echo(f"serving http://{host}:{port}/ (index {index_dir}, {workers} workers × {threads} threads)", err=True)
+    run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model}, host, port, workers, threads)

@@ -87,8 +87,22 @@ class Hit(BaseModel):
     scores: Scores
 
 
+class FacetValue(BaseModel):
+    """How many passages of the result list have this speaker or region."""
+
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts by speaker and region over the whole ranked list (not just the page)."""
+
+    speaker: list[FacetValue]
+    region: list[FacetValue]
+
+
 class SearchResponse(BaseModel):
-    """The result of a search, exactly as `wenku search --json` prints it."""
+    """The result of a search: `wenku search --json` prints all but `facets`; the web API adds them."""
 
     query: str
     mode: Mode
@@ -96,3 +110,72 @@ class SearchResponse(BaseModel):
     took_ms: float
     warnings: list[str]
     results: list[Hit]
+    facets: Facets
+
+    def contract(self) -> dict[str, object]:
+        """The CLI's JSON object (the API's, minus facets)."""
+        return self.model_dump(exclude={"facets"})
+
+
+class PassageView(BaseModel):
+    """A passage as shown in its article."""
+
+    id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    role: str | None
+    region: str | None
+    section: str | None
+    reporters: list[str]
+
+
+class ArticleView(BaseModel):
+    """A whole article with its passages in reading order."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    path: str
+    text: str
+    passages: list[PassageView]
+
+
+class SimilarResponse(BaseModel):
+    """Nearest passages to one passage, from other speakers or other articles."""
+
+    passage_id: str
+    mode: Mode
+    warnings: list[str]
+    results: list[Hit]
+
+
+class Health(BaseModel):
+    """Index status as served by /api/health."""
+
+    status: Literal["ok"]
+    articles: int
+    passages: int
+    model: str | None
+    dimension: int | None
+    modes: list[Mode]
+    semantic_unavailable: str | None
+    generation: int
+    published_at: str
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code and a human message."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the API."""
+
+    error: ErrorDetail

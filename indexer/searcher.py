@@ -12,11 +12,12 @@ import numpy as np
 
 from .analyzer import Analyzer, highlight_html
 from .embed import Encoder, load_encoder
-from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable
+from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
 from .keyword import KeywordIndex
 from .layout import IndexLayout
 from .manifest import Manifest
-from .schema import Hit, RankScore, Scores, SearchRequest, SearchResponse
+from .schema import (MAX_K, ArticleView, Facets, FacetValue, Hit, PassageView, RankScore, Scores, SearchRequest,
+                     SearchResponse, SimilarResponse)
 from .store import STORE_FILE, Store
 from .vectors import VectorIndex
 
@@ -124,7 +125,7 @@ class Searcher:
         return mask
 
     def _keyword_ranking(self, request: SearchRequest, terms: list[str], depth: int,
-                         allowed: np.ndarray | None) -> tuple[Ranking, int, np.ndarray]:
+                         allowed: np.ndarray | None) -> tuple[Ranking, np.ndarray]:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
         hits = self.keyword.search(terms, depth, allowed)
         phrases = _phrases(request.q)
@@ -134,10 +135,10 @@ class Searcher:
             exact = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
             order = np.argsort(~exact, kind="stable")
             ids, scores = ids[order], scores[order]
-        return Ranking(ids, scores), hits.total, hits.matched
+        return Ranking(ids, scores), hits.matched
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """Run one search and return the contract's response object."""
+        """Run one search and return the response object (page, score breakdowns, facets)."""
         started = time.perf_counter()
         warnings: list[str] = []
         mode = request.mode
@@ -150,20 +151,67 @@ class Searcher:
         depth = max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
         keyword = semantic = None
-        total = 0
+        # Every passage in the ranked list that paging walks: the basis of `total` and the facets.
+        pool = np.zeros(self.keyword.n_docs, bool)
         if mode in ("keyword", "hybrid"):
-            keyword, total, matched = self._keyword_ranking(request, terms, depth, allowed)
+            keyword, pool = self._keyword_ranking(request, terms, depth, allowed)
         if mode in ("semantic", "hybrid"):
             assert self.encoder is not None and self.vectors is not None
             hits = self.vectors.search(self.encoder.encode_query(request.q), depth, allowed)
             semantic = Ranking(hits.ids, hits.scores)
-            total = len(hits.ids) if mode == "semantic" else total + int(np.count_nonzero(~matched[hits.ids]))
+            pool[hits.ids] = True
         ranked = self._fuse(keyword, semantic)
         page = ranked[request.offset:request.offset + request.k]
         results = self._hits(page, keyword, semantic, set(terms))
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query=request.q, mode=mode, total=total, took_ms=round(took, 3),
-                              warnings=warnings, results=results)
+        return SearchResponse(query=request.q, mode=mode, total=int(np.count_nonzero(pool)), took_ms=round(took, 3),
+                              warnings=warnings, results=results, facets=self._facets(pool))
+
+    def _facets(self, pool: np.ndarray, top: int = 20) -> Facets:
+        """Speaker and region counts over the pool, most frequent first, passages without one left out."""
+        counted: dict[str, list[FacetValue]] = {}
+        for name in ("speaker", "region"):
+            labels, codes = self.facets[name]
+            counts = np.bincount(codes[pool], minlength=len(labels))
+            order = sorted((c for c in np.flatnonzero(counts) if labels[c]), key=lambda c: (-counts[c], labels[c]))
+            counted[name] = [FacetValue(value=labels[c], count=int(counts[c])) for c in order[:top]]
+        return Facets(**counted)
+
+    def article(self, article_id: str) -> ArticleView:
+        """A whole article with its passages; raise NotFound for an unknown id."""
+        found = self.store.article(article_id)
+        if found is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        fields, records = found
+        passages = [PassageView(id=r.id, paragraph=r.paragraph, start=r.start, end=r.end, text=r.text,
+                                speaker=r.speaker, role=r.role, region=r.region, section=r.section,
+                                reporters=list(r.reporters)) for r in records]
+        return ArticleView(**fields, passages=passages)
+
+    def similar(self, passage_id: str, k: int = 5) -> SimilarResponse:
+        """Nearest passages by another speaker or in another article (by vector; by keywords if none)."""
+        num = self.store.num_of(passage_id)
+        if num is None:
+            raise NotFound(f"no passage with id {passage_id!r}")
+        if not 1 <= k <= MAX_K:
+            raise QueryError(f"k: must be between 1 and {MAX_K}")
+        articles, speakers = self.facets["article"][1], self.facets["speaker"][1]
+        # Same article and same speaker (or both without one) counts as the same voice: left out.
+        allowed = (articles != articles[num]) | (speakers != speakers[num])
+        warnings: list[str] = []
+        if self.vectors is not None:
+            hits = self.vectors.search(self.vectors.vector(num), k, allowed)
+            ranking, mode = Ranking(hits.ids, hits.scores), "semantic"
+        else:
+            warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; "
+                            "similar by shared keywords instead")
+            text = self.store.texts([num])[num]
+            hits = self.keyword.search(self.analyzer.terms(text), k, allowed)
+            ranking, mode = Ranking(hits.ids, hits.scores), "keyword"
+        page = [(int(n), float(s)) for n, s in zip(ranking.ids, ranking.scores)]
+        results = self._hits(page, ranking if mode == "keyword" else None, ranking if mode == "semantic" else None,
+                             set())
+        return SimilarResponse(passage_id=passage_id, mode=mode, warnings=warnings, results=results)
 
     @staticmethod
     def _fuse(keyword: Ranking | None, semantic: Ranking | None) -> list[tuple[int, float]]:

@@ -110,6 +110,23 @@ class Store:
             found.update((row[0], _record(row)) for row in rows)
         return found
 
+    def num_of(self, passage_id: str) -> int | None:
+        """Passage number for a passage id, or None."""
+        row = self.db.execute("SELECT num FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def article(self, article_id: str) -> tuple[dict[str, object], list[PassageRecord]] | None:
+        """An article's fields and its passages in reading order, or None."""
+        cursor = self.db.execute("SELECT id, title, date, source, url, path, text FROM articles WHERE id = ?",
+                                 (article_id,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        fields = dict(zip((c[0] for c in cursor.description), row))
+        rows = self.db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN articles a ON a.id = p.article_id "
+                               "WHERE p.article_id = ? ORDER BY p.seq", (article_id,))
+        return fields, [_record(r) for r in rows]
+
     def texts(self, nums: Sequence[int]) -> dict[int, str]:
         """Passage texts by number."""
         chunk = [int(n) for n in nums]

@@ -37,7 +37,9 @@ GB18030_TEXT = "生僻字𠮷的整理工作\n\n古籍整理中心完成生僻�
 UTF16_TEXT = "陈皮产业带动乡村振兴\n\n新会陈皮产业综合产值突破二百亿元，带动数万农户增收致富。\n"
 UTF8_BOM_TEXT = "温泉旅游节开幕\n\n恩平温泉旅游节吸引大批游客，温泉小镇酒店入住率明显上升。\n"
 HOSTILE_MD = """---
-title: <script>alert('title')</script> 测试标题
+title: <script>alert('title')</script> 测试标题"><img src=x onerror=alert(2)>
+source: <b>来源</b>
+url: javascript:alert(3)
 ---
 恶意文章测试段落，包含<script>alert("xss")</script>脚本标签，以及"><img src=x onerror=alert(1)>图片注入。
 """
@@ -118,3 +120,17 @@ def keyword_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def keyword_searcher(keyword_index: Path) -> Searcher:
     """A searcher on the keyword-only index."""
     return Searcher.open(keyword_index)
+
+
+@pytest.fixture(scope="session")
+def app(hybrid_index: Path):
+    """The Flask app on the hybrid index (index and model loaded once)."""
+    from webapp import create_app
+
+    return create_app({"WENKU_INDEX": str(hybrid_index), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    """A Flask test client."""
+    return app.test_client()

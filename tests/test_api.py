@@ -1,0 +1,131 @@
+"""The JSON API through Flask's test client, checked against the app's own OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from indexer.build import build_index
+from indexer.schema import SearchRequest
+from indexer.searcher import Searcher
+from webapp import create_app
+
+
+@pytest.fixture(scope="module")
+def openapi(app) -> dict:
+    return app.test_client().get("/api/openapi.json").get_json()
+
+
+def check(openapi: dict, path: str, status: int, body: dict) -> None:
+    """Validate a response body against the schema the OpenAPI document gives for that route and status."""
+    responses = openapi["paths"][path]["get"]["responses"]
+    assert str(status) in responses, f"{path} does not document status {status}"
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": openapi["components"]}).validate(body)
+
+
+def test_openapi_describes_exactly_the_api_routes(app, openapi: dict) -> None:
+    routes = {rule.rule.replace("<", "{").replace(">", "}") for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api")}
+    assert routes == set(openapi["paths"])
+    assert openapi["openapi"].startswith("3.")
+    Draft202012Validator.check_schema(openapi["components"]["schemas"]["SearchResponse"])
+
+
+def test_search_returns_the_cli_contract_plus_facets(client, openapi: dict, searcher: Searcher) -> None:
+    response = client.get("/api/search", query_string={"q": "新能源 产业园", "k": 5, "mode": "hybrid"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "新能源".encode() in response.data  # Chinese is not \\u-escaped
+    body = response.get_json()
+    check(openapi, "/api/search", 200, body)
+    direct = searcher.search(SearchRequest.parse(q="新能源 产业园", k=5)).model_dump()
+    for data in (body, direct):
+        data.pop("took_ms")
+    assert body == direct
+    assert set(body) == {"query", "mode", "total", "took_ms", "warnings", "results", "facets"} - {"took_ms"}
+    speakers = body["facets"]["speaker"]
+    assert speakers and sum(f["count"] for f in speakers) <= body["total"]
+
+
+def test_search_filters_and_paging(client, openapi: dict) -> None:
+    body = client.get("/api/search?q=项目&speaker=林锡波&mode=keyword&k=3&offset=3").get_json()
+    check(openapi, "/api/search", 200, body)
+    assert body["total"] > 6 and len(body["results"]) == 3
+    assert {r["speaker"] for r in body["results"]} == {"林锡波"}
+    assert body["facets"]["speaker"] == [{"value": "林锡波", "count": body["total"]}]
+
+
+@pytest.mark.parametrize("query", ["q=", "q=%20%20", "q=" + "字" * 10_001, "q=x&k=0", "q=x&k=101", "q=x&k=ten",
+                                   "q=x&offset=-1", "q=x&mode=fuzzy", ""])
+def test_bad_parameters_are_400_with_the_error_shape(client, openapi: dict, query: str) -> None:
+    response = client.get(f"/api/search?{query}")
+    assert response.status_code == 400
+    check(openapi, "/api/search", 400, response.get_json())
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_articles_and_similar_passages(client, openapi: dict) -> None:
+    body = client.get("/api/articles/jiangmen-high-quality-development").get_json()
+    check(openapi, "/api/articles/{article_id}", 200, body)
+    assert body["title"] == "开局即决战 起步即冲刺" and body["passages"][0]["speaker"] == "劳茂昌"
+    assert [p["paragraph"] for p in body["passages"]] == sorted(p["paragraph"] for p in body["passages"])
+    passage = body["passages"][0]
+    similar = client.get(f"/api/passages/{passage['id']}/similar?k=8").get_json()
+    check(openapi, "/api/passages/{passage_id}/similar", 200, similar)
+    assert similar["mode"] == "semantic" and len(similar["results"]) == 8
+    for hit in similar["results"]:
+        assert hit["id"] != passage["id"]
+        assert hit["article_id"] != passage["id"].split(":")[0] or hit["speaker"] != "劳茂昌"
+    assert client.get(f"/api/passages/{passage['id']}/similar?k=0").status_code == 400
+
+
+@pytest.mark.parametrize(("path", "template"), [("/api/articles/no-such", "/api/articles/{article_id}"),
+                                                ("/api/passages/no:1/similar", "/api/passages/{passage_id}/similar")])
+def test_unknown_ids_are_404(client, openapi: dict, path: str, template: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    check(openapi, template, 404, response.get_json())
+
+
+def test_unknown_routes_and_methods_answer_json(client) -> None:
+    for response, status in ((client.get("/api/nope"), 404), (client.post("/api/search?q=x"), 405)):
+        assert response.status_code == status
+        assert response.is_json and set(response.get_json()["error"]) == {"code", "message"}
+
+
+def test_health_reports_the_index(client, openapi: dict) -> None:
+    body = client.get("/api/health").get_json()
+    check(openapi, "/api/health", 200, body)
+    assert body["modes"] == ["hybrid", "semantic", "keyword"] and body["dimension"] == 32
+    assert body["generation"] >= 1 and body["articles"] == 8
+
+
+def test_no_index_is_503_everywhere_on_the_api(tmp_path: Path, openapi: dict) -> None:
+    client = create_app({"WENKU_INDEX": str(tmp_path / "missing")}).test_client()
+    for path, template in (("/api/search?q=x", "/api/search"), ("/api/health", "/api/health"),
+                           ("/api/articles/a", "/api/articles/{article_id}")):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        check(openapi, template, 503, response.get_json())
+    page = client.get("/?q=x")
+    assert page.status_code == 503 and "wenku build" in page.get_data(as_text=True)
+
+
+def test_a_new_generation_is_served_without_restart(corpus_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    client = create_app({"WENKU_INDEX": str(index), "WENKU_RELOAD_INTERVAL": 0}).test_client()
+    assert client.get("/api/health").get_json()["generation"] == 1
+    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    assert client.get("/api/health").get_json()["generation"] == 2
+
+
+def test_cors_is_off_by_default_and_configurable(hybrid_index: Path) -> None:
+    default = create_app({"WENKU_INDEX": str(hybrid_index)}).test_client()
+    assert "Access-Control-Allow-Origin" not in default.get("/api/health", headers={"Origin": "https://a.example"}).headers
+    allowed = create_app({"WENKU_INDEX": str(hybrid_index), "WENKU_CORS_ORIGINS": "https://a.example"}).test_client()
+    response = allowed.get("/api/health", headers={"Origin": "https://a.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://a.example"

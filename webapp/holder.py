@@ -1,0 +1,67 @@
+"""Holds the app's Searcher: opened once, re-opened only when a new index generation is published."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from flask import current_app
+
+from indexer.embed import Encoder
+from indexer.errors import WenkuError
+from indexer.layout import IndexLayout
+from indexer.searcher import Searcher
+
+
+class SearcherHolder:
+    """Loads the index and model once; checks CURRENT at most every `reload_interval` seconds."""
+
+    def __init__(self, index_dir: Path, model: str | None, reload_interval: float = 0.5) -> None:
+        self.layout = IndexLayout(index_dir)
+        self.model = model
+        self.reload_interval = reload_interval
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._encoder: Encoder | None = None
+        self._error: WenkuError | None = None
+        self._checked = 0.0
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Open the published generation if it differs from the loaded one; keep serving the old one on failure."""
+        generation = self.layout.current_generation()
+        if self._searcher is not None and self._searcher.manifest.generation == generation:
+            return
+        try:
+            searcher = Searcher.open(self.layout.root, self.model, encoder=self._encoder)
+        except WenkuError as exc:
+            self._error = exc
+            return
+        # The model is loaded once per process and reused by every later generation.
+        self._encoder = searcher.encoder or self._encoder
+        self._searcher, self._error = searcher, None
+
+    def get(self) -> Searcher:
+        """The current searcher; raise the loading error if no index could be opened."""
+        now = time.monotonic()
+        if now - self._checked >= self.reload_interval:
+            with self._lock:
+                if now - self._checked >= self.reload_interval:
+                    self._refresh()
+                    self._checked = now
+        if self._searcher is None:
+            assert self._error is not None
+            raise self._error
+        return self._searcher
+
+    @property
+    def error(self) -> WenkuError | None:
+        """Why no index is loaded (None when one is)."""
+        return self._error if self._searcher is None else None
+
+
+def current_searcher() -> Searcher:
+    """The searcher of the app handling this request."""
+    holder: SearcherHolder = current_app.extensions["wenku"]
+    return holder.get()

@@ -1,0 +1,91 @@
+"""The OpenAPI 3.1 document, its schemas generated from the same pydantic models the routes return."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import BaseModel
+
+from indexer.schema import (MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, ArticleView, ErrorResponse, Health,
+                            SearchResponse, SimilarResponse)
+
+_REF = "#/components/schemas/{model}"
+
+
+def _string(description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "description": description, **extra}
+
+
+def _query_param(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": schema.pop("description", "")}
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model=ref)}}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    meaning = {400: "Bad parameter", 404: "Unknown id", 503: "No index loaded"}
+    return {str(s): _json("ErrorResponse", meaning[s]) for s in statuses}
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """Every /api route, its parameters, and its response and error schemas."""
+    schemas: dict[str, Any] = {}
+    models: list[type[BaseModel]] = [SearchResponse, ArticleView, SimilarResponse, Health, ErrorResponse]
+    for model in models:
+        schema = model.model_json_schema(ref_template=_REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    k_param = _query_param("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10,
+                                 "description": "Results per page."})
+    search_params = [
+        _query_param("q", _string("The query, as typed; no operator syntax.", minLength=1,
+                                  maxLength=MAX_QUERY_CHARS), required=True),
+        k_param,
+        _query_param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0,
+                                "description": "Results to skip."}),
+        _query_param("mode", _string("Retrieval mode; falls back to keyword with a warning when no model is "
+                                     "loaded.", enum=list(MODES), default="hybrid")),
+        _query_param("speaker", _string("Only passages by this speaker (exact name).")),
+        _query_param("region", _string("Only passages from this region (exact).")),
+        _query_param("article", _string("Only passages from this article id.")),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Wenku API", "version": "1", "description":
+                 "Search Chinese articles by speaker and paragraph, by keyword and by meaning. Responses are "
+                 "UTF-8 JSON; errors are {\"error\": {\"code\", \"message\"}}."},
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Ranked passages for a query (the `wenku search --json` object plus facets)",
+                "operationId": "search", "parameters": search_params,
+                "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 503)}}},
+            "/api/articles/{article_id}": {"get": {
+                "summary": "A whole article with its passages", "operationId": "getArticle",
+                "parameters": [_path_param("article_id", "Article id")],
+                "responses": {"200": _json("ArticleView", "The article"), **_errors(404, 503)}}},
+            "/api/passages/{passage_id}/similar": {"get": {
+                "summary": "Nearest passages from other speakers or articles", "operationId": "similarPassages",
+                "parameters": [_path_param("passage_id", "Passage id, e.g. `article-id:3`"),
+                               _query_param("k", {"type": "integer", "minimum": 1, "maximum": MAX_K,
+                                                  "default": 5, "description": "How many."})],
+                "responses": {"200": _json("SimilarResponse", "Similar passages"), **_errors(400, 404, 503)}}},
+            "/api/health": {"get": {
+                "summary": "Index status", "operationId": "health",
+                "responses": {"200": _json("Health", "Index loaded"), **_errors(503)}}},
+            "/api/openapi.json": {"get": {
+                "summary": "This document", "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        },
+        "components": {"schemas": schemas},
+    }
