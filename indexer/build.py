@@ -1,101 +1,103 @@
-"""Building an index generation from a corpus: read, chunk, analyse, embed, write, publish."""
+"""Index updates as users see them: build (incremental or full), add files, remove articles."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
-
-from .analyzer import Analyzer
-from .chunk import ChunkerSettings, Passage, chunk_article
-from .embed import Encoder, load_encoder
-from .embedding_cache import EmbeddingCache
-from .errors import IndexNotFound, ModelUnavailable
-from .ingest import read_corpus
-from .keyword import KeywordIndex
+from .embed import DEFAULT_MODEL, Encoder, load_encoder
+from .errors import ArticleError, IndexNotFound, ModelUnavailable, NotFound
+from .ingest import ARTICLE_SUFFIXES, Article, article_id_for, parse_article, read_corpus
 from .layout import IndexLayout
-from .manifest import Counts, Manifest, SkippedEntry
-from .store import STORE_FILE, write_store
-from .vectors import VectorIndex, build_vector_index, index_kind
+from .manifest import Manifest
+from .writer import IndexWriter, UpdateReport
 
 Log = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build did."""
+def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = False, rebuild: bool = False,
+                retry_default: bool = False, encoder: Encoder | None = None, log: Log = print,
+                progress: bool = False) -> IndexWriter:
+    """A writer with the right encoder: the one given, `model`, the index's own, or the default (call under lock).
 
-    index_dir: Path
-    manifest: Manifest
-    embedded: int
-    reused_vectors: int
+    `retry_default` (builds only) tries the default model again on an index that lacked one. An index with vectors
+    is never silently downgraded: if its model cannot be loaded, updating it is an error.
+    """
+    generation = layout.current_generation()
+    base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
+    unavailable: str | None = None
+    if encoder is None and not keyword_only:
+        wanted = model or (base.model.name if base and base.model else None)
+        if wanted is None and (base is None or (retry_default and base.model_unavailable_reason is not None)):
+            wanted = DEFAULT_MODEL  # a fresh index, or one that fell back to keyword-only for lack of a model
+        if wanted is not None:
+            try:
+                encoder = load_encoder(wanted)
+            except ModelUnavailable as exc:
+                if base and base.model and not rebuild:
+                    raise ModelUnavailable(f"cannot update the index: {exc}. To drop semantic search, run "
+                                           "`wenku build --rebuild --keyword-only`") from exc
+                unavailable = str(exc)
+                log(f"semantic search unavailable: {exc}; building the keyword index only")
+    return IndexWriter(layout, encoder, unavailable=unavailable, log=log, progress=progress)
 
 
-def build_index(corpus: Path, index_dir: Path, model: str | None, *, encoder: Encoder | None = None,
-                log: Log = print, progress: bool = True) -> BuildReport:
-    """Index every article in corpus into a new generation of index_dir; `model=None` means keyword-only."""
+def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
+                keyword_only: bool = False, encoder: Encoder | None = None, log: Log = print,
+                progress: bool = False, wait: float = 0.0) -> UpdateReport:
+    """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild)."""
     if not corpus.is_dir():
         raise IndexNotFound(f"corpus folder {corpus} does not exist")
     layout = IndexLayout(index_dir)
-    with layout.writer_lock():
-        unavailable: str | None = None
-        if encoder is None and model is not None:
-            try:
-                encoder = load_encoder(model)
-            except ModelUnavailable as exc:
-                unavailable = str(exc)
-                log(f"semantic search unavailable: {exc}; building the keyword index only")
+    with layout.writer_lock(wait):
+        writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
+                             encoder=encoder, log=log, progress=progress)
+        if writer.base is not None and not writer.incremental and not rebuild:
+            log("index settings changed (model, tokenizer or chunker): rebuilding everything")
+            rebuild = True
         articles, skipped = read_corpus(corpus)
         for entry in skipped:
             log(f"skipped {entry.path}: {entry.reason}")
-        chunker = ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, encoder.max_passage_chars())) \
-            if encoder else ChunkerSettings()
-        passages: list[Passage] = [p for a in articles for p in chunk_article(a, chunker)]
-        analyzer = Analyzer()
-        term_lists = [analyzer.terms(p.text) for p in
-                      tqdm(passages, desc="analysing", unit="passage", disable=not progress, leave=False)]
-        keyword = KeywordIndex.build(term_lists)
-        staging = layout.staging_dir()
+        present = {a.id for a in articles} | {article_id_for(s.path) for s in skipped}
+        # A file that exists but cannot be read now keeps its last good version in the index.
+        deletes = [] if rebuild else [i for i in writer.live_articles() if i not in present]
+        return writer.apply(corpus, articles, deletes, rebuild=rebuild, failed=skipped)
+
+
+def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]], *, model: str | None = None,
+              encoder: Encoder | None = None, log: Log = print, wait: float = 0.0) -> UpdateReport:
+    """Store named file contents in the corpus (durably, before anything else) and index them in one update.
+
+    Every file is parsed first, so one bad file rejects the call before anything is written.
+    """
+    articles: list[tuple[Path, bytes, Article]] = []
+    for name, raw in files:
+        relative = Path(name).name
+        if Path(relative).suffix.lower() not in ARTICLE_SUFFIXES:
+            raise ArticleError(f"{name}: not an article file (expected {' or '.join(ARTICLE_SUFFIXES)})")
         try:
-            write_store(staging / STORE_FILE, articles, passages)
-            keyword.save(staging)
-            embedded = reused = 0
-            if encoder is not None:
-                vectors, embedded, reused = _embed(encoder, passages, layout, progress)
-                VectorIndex(build_vector_index(vectors)).save(staging)
-            manifest = Manifest(
-                generation=layout.next_generation(),
-                created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                corpus=str(corpus.resolve()),
-                counts=Counts(articles=len(articles), passages=len(passages),
-                              vectors=len(passages) if encoder else 0, terms=len(keyword.vocab)),
-                tokenizer=analyzer.settings,
-                chunker=chunker,
-                model=encoder.info if encoder else None,
-                model_unavailable_reason=unavailable,
-                vector_index=index_kind(len(passages)) if encoder else None,
-                skipped=[SkippedEntry(path=s.path, reason=s.reason) for s in skipped],
-            )
-            manifest.write(staging)
-            layout.publish(staging, manifest.generation)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return BuildReport(index_dir, manifest, embedded, reused)
+            articles.append((corpus / relative, raw, parse_article(raw, relative)))
+        except ArticleError as exc:
+            raise ArticleError(f"{name}: {exc}") from exc
+    layout = IndexLayout(index_dir)
+    with layout.writer_lock(wait):
+        writer = open_writer(layout, model, encoder=encoder, log=log)
+        for target, raw, _ in articles:
+            layout.write_durably(target, raw)
+        return writer.apply(corpus, [article for _, _, article in articles], [])
 
 
-def _embed(encoder: Encoder, passages: list[Passage], layout: IndexLayout, progress: bool) -> tuple[np.ndarray, int, int]:
-    """Passage vectors via the cache; returns (vectors, newly embedded, reused)."""
-    cache = EmbeddingCache(layout.cache_dir, encoder.info.fingerprint, encoder.info.passage_prompt,
-                           encoder.info.dimension)
-    try:
-        with tqdm(total=len(passages), desc="embedding", unit="passage", disable=not progress, leave=False) as bar:
-            vectors = cache.embed([p.text for p in passages], encoder.encode_passages, progress=bar.update)
-        return vectors, cache.misses, cache.hits
-    finally:
-        cache.close()
+def remove_articles(corpus: Path, index_dir: Path, article_ids: Sequence[str], *, model: str | None = None,
+                    encoder: Encoder | None = None, log: Log = print, wait: float = 0.0) -> UpdateReport:
+    """Delete articles from the corpus folder, then from the index; raise NotFound for an unknown id."""
+    layout = IndexLayout(index_dir)
+    with layout.writer_lock(wait):
+        writer = open_writer(layout, model, encoder=encoder, log=log)
+        live = writer.live_articles(list(article_ids))
+        missing = [i for i in article_ids if i not in live]
+        if missing:
+            raise NotFound(f"no article with id {', '.join(map(repr, missing))}")
+        # The file goes first: a crash in between leaves an index the next build corrects, never a resurrection.
+        for _, _, path in live.values():
+            (corpus / path).unlink(missing_ok=True)
+        return writer.apply(corpus, [], list(article_ids))

@@ -8,13 +8,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .embed import DEFAULT_MODEL
 from .errors import QueryError, WenkuError
 from .schema import MAX_K, MODES, SearchRequest, SearchResponse
+
+if TYPE_CHECKING:
+    from .writer import UpdateReport
 
 F = Callable[..., Any]
 
@@ -55,25 +58,83 @@ def main() -> None:
     """Wenku (文库): search Chinese articles by speaker and paragraph, by keyword and by meaning."""
 
 
+def _log(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _summary(report: UpdateReport, index_dir: Path, started: float) -> str:
+    """One line saying what an update did."""
+    m = report.manifest
+    assert m is not None
+    changes = (f"+{len(report.added)} -{len(report.removed)} articles ({sum(report.passages_added.values())} "
+               f"passages added, {report.unchanged} unchanged)")
+    semantic = (f"model {m.model.name} ({m.model.dimension}-d), embedded {report.embedded}, reused "
+                f"{report.reused_vectors} cached" if m.model else "keyword only")
+    return (f"{changes}; index {index_dir} generation {m.generation}: {m.counts.articles} articles, "
+            f"{m.counts.passages} passages, {len(m.segments)} segments; {semantic}; "
+            f"{time.perf_counter() - started:.1f} s")
+
+
 @main.command()
 @_corpus_option
 @_index_option
-@_model_option(DEFAULT_MODEL, "Sentence-transformers model: hub name or local directory.")
+@_model_option(None, f"Sentence-transformers model: hub name or local directory [default: the index's model, "
+                     f"or {DEFAULT_MODEL}].")
 @click.option("--keyword-only", is_flag=True, help="Build without an embedding model, on purpose.")
+@click.option("--rebuild", is_flag=True, help="Re-index everything instead of only new, changed and deleted files.")
 @_handle_errors
-def build(corpus: Path, index_dir: Path, model: str, keyword_only: bool) -> None:
-    """Index the corpus folder into the index directory."""
+def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, rebuild: bool) -> None:
+    """Bring the index in step with the corpus folder (incremental unless --rebuild)."""
     from .build import build_index
 
     started = time.perf_counter()
-    report = build_index(corpus, index_dir, None if keyword_only else model,
-                         log=lambda line: click.echo(line, err=True), progress=sys.stderr.isatty())
-    m = report.manifest
-    semantic = (f"model {m.model.name} ({m.model.dimension}-d, {m.vector_index}); embedded {report.embedded}, "
-                f"reused {report.reused_vectors} cached" if m.model else "keyword only")
-    click.echo(f"indexed {m.counts.articles} articles, {m.counts.passages} passages "
-               f"({len(m.skipped)} files skipped) into {index_dir} generation {m.generation}; {semantic}; "
-               f"{time.perf_counter() - started:.1f} s")
+    report = build_index(corpus, index_dir, model, rebuild=rebuild, keyword_only=keyword_only, log=_log,
+                         progress=sys.stderr.isatty())
+    click.echo(_summary(report, index_dir, started))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_corpus_option
+@_index_option
+@_model_option(None, "Model (default: the index's).")
+@_handle_errors
+def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
+    """Copy article files into the corpus and index them (one update for all)."""
+    from .build import add_files
+
+    started = time.perf_counter()
+    report = add_files(corpus, index_dir, [(f.name, f.read_bytes()) for f in files], model=model, log=_log)
+    click.echo(_summary(report, index_dir, started))
+
+
+@main.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@_corpus_option
+@_index_option
+@_model_option(None, "Model (default: the index's).")
+@_handle_errors
+def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
+    """Delete articles (by id) from the corpus folder and the index."""
+    from .build import remove_articles
+
+    started = time.perf_counter()
+    report = remove_articles(corpus, index_dir, list(article_ids), model=model, log=_log)
+    click.echo(_summary(report, index_dir, started))
+
+
+@main.command()
+@_corpus_option
+@_index_option
+@_model_option(None, "Model (default: the index's).")
+@click.option("--settle", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
+              help="Seconds a file must stay unchanged before it is indexed.")
+@_handle_errors
+def watch(corpus: Path, index_dir: Path, model: str | None, settle: float) -> None:
+    """Keep the index in step with the corpus folder as files appear, change or disappear."""
+    from .watch import watch_corpus
+
+    watch_corpus(corpus, index_dir, model, settle=settle, log=_log)
 
 
 @main.command()
@@ -143,8 +204,8 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
         click.echo(json.dumps(details, ensure_ascii=False, indent=2))
         return
     for key, value in details.items():
-        if key == "skipped":
-            click.echo(f"{'skipped':>20}: {len(value)} files")  # type: ignore[arg-type]
+        if key in ("failed", "pending"):
+            click.echo(f"{key:>20}: {len(value)} files")  # type: ignore[arg-type]
             for entry in value:  # type: ignore[union-attr]
                 click.echo(f"{'':>22}{entry['path']}: {entry['reason']}")
         else:
@@ -172,7 +233,6 @@ def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int
         click.echo(f"no index at {index_dir}; building it from {corpus} first", err=True)
         from .build import build_index
 
-        build_index(corpus, index_dir, model or DEFAULT_MODEL, log=lambda line: click.echo(line, err=True),
-                    progress=True)
+        build_index(corpus, index_dir, model, log=_log, progress=True)
     click.echo(f"serving http://{host}:{port}/ (index {index_dir}, {workers} workers × {threads} threads)", err=True)
     run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model}, host, port, workers, threads)

@@ -1,4 +1,4 @@
-"""BM25 inverted index over analysed terms, stored as plain numpy arrays and a JSON vocabulary.
+"""BM25 over analysed terms: per-segment postings as numpy arrays, scored with index-wide statistics.
 
 Hand-written rather than SQLite FTS5 or bm25s: FTS5's IDF clamps terms found in over half the
 passages to ~0 (fatal for a one-article archive) and Python cannot plug jieba into it; bm25s bakes
@@ -21,6 +21,8 @@ K1 = 1.2
 B = 0.75
 VOCAB_FILE = "keyword-vocab.json"
 POSTINGS_FILE = "keyword-postings.npz"
+# Cached length-normalised weights are reused while the index-wide average length moves less than this.
+AVGDL_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,13 @@ class KeywordHits:
     matched: np.ndarray
 
 
-def idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+def idf(doc_freq: np.ndarray | int, n_docs: int) -> np.ndarray:
     """Lucene's BM25 IDF: always positive, so a term in most passages still counts a little."""
-    return np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
+    return np.log1p((n_docs - np.asarray(doc_freq) + 0.5) / (np.asarray(doc_freq) + 0.5)).astype(np.float32)
 
 
 class KeywordIndex:
-    """Postings in CSR form: for term t, docs[indptr[t]:indptr[t+1]] with their term frequencies."""
+    """One segment's postings in CSR form: term t's passages are docs[indptr[t]:indptr[t+1]], with tfs."""
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                  doc_len: np.ndarray) -> None:
@@ -47,19 +49,16 @@ class KeywordIndex:
         self.term_ids = {term: i for i, term in enumerate(vocab)}
         self.indptr, self.docs, self.tfs, self.doc_len = indptr, docs, tfs, doc_len
         self.n_docs = int(doc_len.shape[0])
-        avg = float(doc_len.mean()) if self.n_docs else 1.0
-        # The length-normalised TF part depends only on the index, so it is computed once here.
-        norm = K1 * (1 - B + B * doc_len[docs] / max(avg, 1e-9))
-        self.weights = (tfs * (K1 + 1) / (tfs + norm)).astype(np.float32)
-        self.idf = idf(np.diff(indptr), self.n_docs)
+        self.total_len = int(doc_len.sum())
+        self._weights: tuple[float, np.ndarray] | None = None
 
     @classmethod
     def build(cls, term_lists: Iterable[Sequence[str]]) -> KeywordIndex:
         """Index passages given as lists of terms; passage numbers are list positions."""
         term_ids: dict[str, int] = {}
         rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
         counts: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
         lengths: list[int] = []
         for doc, terms in enumerate(term_lists):
             tf = Counter(term_ids.setdefault(term, len(term_ids)) for term in terms)
@@ -67,14 +66,23 @@ class KeywordIndex:
             rows.append(np.fromiter(tf.keys(), np.int64, len(tf)))
             counts.append(np.fromiter(tf.values(), np.int32, len(tf)))
             cols.append(np.full(len(tf), doc, np.int32))
-        term = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        doc = np.concatenate(cols) if cols else np.zeros(0, np.int32)
-        tfs = np.concatenate(counts) if counts else np.zeros(0, np.int32)
-        order = np.lexsort((doc, term))
-        indptr = np.zeros(len(term_ids) + 1, np.int64)
-        np.cumsum(np.bincount(term, minlength=len(term_ids)), out=indptr[1:])
         vocab = sorted(term_ids, key=term_ids.__getitem__)
-        return cls(vocab, indptr, doc[order], tfs[order], np.asarray(lengths, np.int32))
+        return cls.from_triples(vocab, _concat(rows, np.int64), _concat(cols, np.int32), _concat(counts, np.int32),
+                                np.asarray(lengths, np.int32))
+
+    @classmethod
+    def from_triples(cls, vocab: list[str], terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
+                     doc_len: np.ndarray) -> KeywordIndex:
+        """Index from parallel (term id, passage, tf) arrays in any order."""
+        order = np.lexsort((docs, terms))
+        indptr = np.zeros(len(vocab) + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(vocab)), out=indptr[1:])
+        return cls(vocab, indptr, docs[order].astype(np.int32), tfs[order].astype(np.int32), doc_len)
+
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The postings as parallel (term id, passage, tf) arrays (for merging segments)."""
+        terms = np.repeat(np.arange(len(self.vocab), dtype=np.int64), np.diff(self.indptr))
+        return terms, self.docs, self.tfs
 
     def save(self, directory: Path) -> None:
         """Write the vocabulary as JSON and the arrays as an uncompressed npz (no pickle)."""
@@ -94,28 +102,60 @@ class KeywordIndex:
             raise IndexCorrupt("keyword index arrays disagree with its vocabulary")
         return cls(vocab, indptr, docs, tfs, doc_len)
 
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every passage for the query terms (query term frequency counts)."""
-        acc = np.zeros(self.n_docs, np.float32)
-        for term, qtf in Counter(terms).items():
-            term_id = self.term_ids.get(term)
-            if term_id is None:
-                continue
-            begin, end = self.indptr[term_id], self.indptr[term_id + 1]
-            acc[self.docs[begin:end]] += (self.idf[term_id] * qtf) * self.weights[begin:end]
-        return acc
+    def doc_freq(self, term: str) -> int:
+        """How many passages of this segment contain the term."""
+        term_id = self.term_ids.get(term)
+        return 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
 
-    def search(self, terms: Sequence[str], depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
-        """Top `depth` passages by BM25, restricted to the `allowed` mask when given."""
-        acc = self.scores(terms)
-        if allowed is not None:
-            acc[~allowed] = 0.0
-        mask = acc > 0
-        matched = np.flatnonzero(mask)
-        total = len(matched)
-        if total > depth:
-            matched = matched[np.argpartition(-acc[matched], depth - 1)[:depth]]
-        # Ties broken by passage number so results are deterministic.
-        order = np.lexsort((matched, -acc[matched]))
-        ranked = matched[order]
-        return KeywordHits(ranked, acc[ranked], total, mask)
+    def weights(self, avgdl: float) -> np.ndarray:
+        """BM25's length-normalised TF part of every posting, for the index-wide average length."""
+        cached = self._weights
+        if cached is None or abs(cached[0] - avgdl) > AVGDL_TOLERANCE * cached[0]:
+            norm = K1 * (1 - B + B * self.doc_len[self.docs] / max(avgdl, 1e-9))
+            cached = (avgdl, (self.tfs * (K1 + 1) / (self.tfs + norm)).astype(np.float32))
+            self._weights = cached
+        return cached[1]
+
+    def accumulate(self, acc: np.ndarray, offset: int, term_weights: dict[str, float], avgdl: float) -> None:
+        """Add this segment's BM25 contributions to acc[offset:offset + n_docs]."""
+        weights = self.weights(avgdl)
+        for term, weight in term_weights.items():
+            term_id = self.term_ids.get(term)
+            if term_id is not None:
+                begin, end = self.indptr[term_id], self.indptr[term_id + 1]
+                acc[offset + self.docs[begin:end]] += weight * weights[begin:end]
+
+
+def bm25_scores(segments: Sequence[tuple[KeywordIndex, int]], n_docs: int, terms: Sequence[str]) -> np.ndarray:
+    """BM25 of every passage across segments (given with their offsets), query term frequency counted."""
+    acc = np.zeros(n_docs, np.float32)
+    if not segments or not terms:
+        return acc
+    total_len = sum(index.total_len for index, _ in segments)
+    avgdl = total_len / max(n_docs, 1)
+    term_weights = {}
+    for term, qtf in Counter(terms).items():
+        df = sum(index.doc_freq(term) for index, _ in segments)
+        if df:
+            term_weights[term] = float(idf(df, n_docs)) * qtf
+    for index, offset in segments:
+        index.accumulate(acc, offset, term_weights, avgdl)
+    return acc
+
+
+def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
+    """The `depth` best-scoring passages among those with a positive score (and allowed)."""
+    if allowed is not None:
+        acc[~allowed] = 0.0
+    mask = acc > 0
+    matched = np.flatnonzero(mask)
+    total = len(matched)
+    if total > depth:
+        matched = matched[np.argpartition(-acc[matched], depth - 1)[:depth]]
+    # Ties broken by passage number so results are deterministic.
+    ranked = matched[np.lexsort((matched, -acc[matched]))]
+    return KeywordHits(ranked, acc[ranked], total, mask)
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

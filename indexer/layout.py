@@ -1,11 +1,13 @@
-"""On-disk layout of an index directory: published generations, the CURRENT pointer, the writer lock."""
+"""On-disk layout of an index directory: generations, the CURRENT pointer, segments, tombstones, the writer lock."""
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,9 +16,15 @@ from .errors import IndexBusy, IndexNotFound
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
+SEGMENTS_DIR = "segments"
+TOMBSTONES_DIR = "tombstones"
 CACHE_DIR = "cache"
 LOCK_FILE = ".lock"
+PENDING_FILE = "pending.json"
+STAGING_PREFIX = ".staging-"
 KEEP_GENERATIONS = 2
+# Superseded generations stay this long, so a reader that opened one just before a swap can finish with it.
+GRACE_SECONDS = 60.0
 
 
 class IndexLayout:
@@ -31,8 +39,28 @@ class IndexLayout:
         return self.root / CACHE_DIR
 
     def generation_dir(self, generation: int) -> Path:
-        """Directory of one published generation."""
+        """Directory of one published generation (its manifest)."""
         return self.root / GENERATIONS_DIR / f"{generation:06d}"
+
+    def segment_dir(self, segment_id: str) -> Path:
+        """Directory of one immutable segment."""
+        return self.root / SEGMENTS_DIR / segment_id
+
+    def tombstones_file(self, name: str) -> Path:
+        """A tombstones file, by the name a manifest records."""
+        return self.root / TOMBSTONES_DIR / name
+
+    def read_pending(self) -> list[dict[str, str]]:
+        """Files a watcher has seen but not indexed yet, with why ([] when none or unreadable)."""
+        try:
+            pending = json.loads((self.root / PENDING_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [p for p in pending if isinstance(p, dict)] if isinstance(pending, list) else []
+
+    def write_pending(self, pending: list[dict[str, str]]) -> None:
+        """Record the watcher's queue for `wenku info` and /api/health."""
+        self.write_durably(self.root / PENDING_FILE, json.dumps(pending, ensure_ascii=False).encode())
 
     def current_generation(self) -> int | None:
         """The published generation number, or None if nothing was ever published."""
@@ -48,52 +76,91 @@ class IndexLayout:
             raise IndexNotFound(f"no index at {self.root} (run `wenku build`)")
         return self.generation_dir(generation)
 
-    def staging_dir(self) -> Path:
-        """A fresh private directory to write the next generation into."""
-        (self.root / GENERATIONS_DIR).mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root / GENERATIONS_DIR))
-
     def next_generation(self) -> int:
         """The number the next published generation gets (call with the writer lock held)."""
         return (self.current_generation() or 0) + 1
 
-    def publish(self, staging: Path, generation: int) -> None:
-        """Move a finished staging directory into place as `generation` and point CURRENT at it."""
-        for path in staging.iterdir():
-            _fsync(path)
-        final = self.generation_dir(generation)
-        os.replace(staging, final)
-        _fsync(final.parent)
-        pointer = self.root / f".{CURRENT_FILE}.tmp"
-        pointer.write_text(f"{generation}\n")
-        _fsync(pointer)
-        os.replace(pointer, self.root / CURRENT_FILE)
-        _fsync(self.root)
-        self._prune(generation)
+    def staging_dir(self, parent: str) -> Path:
+        """A fresh private directory under `parent` to write into before it is renamed into place."""
+        (self.root / parent).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root / parent))
 
-    def _prune(self, current: int) -> None:
-        """Delete generations older than the last few, and abandoned staging directories."""
-        for path in (self.root / GENERATIONS_DIR).iterdir():
-            if path.name.startswith(".staging-") or (path.name.isdigit() and int(path.name) <= current - KEEP_GENERATIONS):
-                shutil.rmtree(path, ignore_errors=True)
+    def commit_dir(self, staging: Path, final: Path) -> None:
+        """Flush a finished staging directory and rename it to its final name."""
+        for path in staging.iterdir():
+            fsync(path)
+        os.replace(staging, final)
+        fsync(final.parent)
+
+    def write_durably(self, path: Path, data: bytes) -> None:
+        """Write a small file so that it is either absent or complete after a crash."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        temporary.write_bytes(data)
+        fsync(temporary)
+        os.replace(temporary, path)
+        fsync(path.parent)
+
+    def publish(self, staging: Path, generation: int) -> None:
+        """Move a finished generation into place and point CURRENT at it: the one atomic step of every update."""
+        self.commit_dir(staging, self.generation_dir(generation))
+        self.write_durably(self.root / CURRENT_FILE, f"{generation}\n".encode())
+
+    def generations(self) -> list[int]:
+        """Published generation numbers still on disk, oldest first."""
+        folder = self.root / GENERATIONS_DIR
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
+
+    def prune(self, current: int) -> list[int]:
+        """Drop generations older than the last few and past the grace period; return the kept ones."""
+        now = time.time()
+        kept: list[int] = []
+        for generation in self.generations():
+            directory = self.generation_dir(generation)
+            recent = now - directory.stat().st_mtime < GRACE_SECONDS
+            if generation > current - KEEP_GENERATIONS or recent:
+                kept.append(generation)
+            else:
+                shutil.rmtree(directory, ignore_errors=True)
+        return kept
+
+    def sweep(self, referenced: set[str]) -> None:
+        """Delete segments, tombstones and staging leftovers that no kept generation references."""
+        for parent in (SEGMENTS_DIR, TOMBSTONES_DIR, GENERATIONS_DIR):
+            folder = self.root / parent
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                if path.name.startswith((STAGING_PREFIX, ".")) or (parent != GENERATIONS_DIR and
+                                                                     path.name not in referenced):
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """Hold the single-writer lock; raise IndexBusy at once if another writer has it."""
+    def writer_lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the single-writer lock; wait up to `wait` seconds for it, then raise IndexBusy."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK_FILE, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise IndexBusy(f"another wenku process is writing {self.root}; try again when it finishes") from exc
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(f"another wenku process is writing {self.root}; "
+                                        "try again when it finishes") from exc
+                    time.sleep(0.05)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file or directory to disk so a crash cannot publish a half-written generation."""
+def fsync(path: Path) -> None:
+    """Flush a file or directory to disk so a crash cannot publish a half-written one."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -13,7 +13,7 @@ from .embed import ModelInfo
 from .errors import IndexCorrupt
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class SkippedEntry(BaseModel):
@@ -24,12 +24,28 @@ class SkippedEntry(BaseModel):
 
 
 class Counts(BaseModel):
-    """Sizes the loader verifies against the files."""
+    """Live (not deleted) articles and passages across all segments."""
 
     articles: int
     passages: int
-    vectors: int
-    terms: int
+
+
+class SegmentRef(BaseModel):
+    """A segment in this generation and where its deletions are recorded."""
+
+    id: str
+    articles: int
+    passages: int
+    tombstones: str | None = None
+    deleted_articles: int = 0
+    deleted_passages: int = 0
+
+
+class Tombstones(BaseModel):
+    """Deleted passages (segment-local numbers) and articles of one segment."""
+
+    passages: list[int] = []
+    articles: list[str] = []
 
 
 class Manifest(BaseModel):
@@ -44,8 +60,13 @@ class Manifest(BaseModel):
     chunker: ChunkerSettings
     model: ModelInfo | None
     model_unavailable_reason: str | None = None
-    vector_index: str | None
-    skipped: list[SkippedEntry] = []
+    segments: list[SegmentRef]
+    failed: list[SkippedEntry] = []
+
+    def same_settings(self, tokenizer: TokenizerSettings, chunker: ChunkerSettings, model: ModelInfo | None) -> bool:
+        """Whether new passages made with these settings may join this index (else: full rebuild)."""
+        return (self.tokenizer == tokenizer and self.chunker == chunker
+                and (self.model.fingerprint if self.model else None) == (model.fingerprint if model else None))
 
     def write(self, directory: Path) -> None:
         """Write manifest.json into a generation directory."""

@@ -154,6 +154,13 @@ class SimilarResponse(BaseModel):
     results: list[Hit]
 
 
+class FileProblem(BaseModel):
+    """A corpus file not (yet) in the index, and why."""
+
+    path: str
+    reason: str
+
+
 class Health(BaseModel):
     """Index status as served by /api/health."""
 
@@ -166,6 +173,8 @@ class Health(BaseModel):
     semantic_unavailable: str | None
     generation: int
     published_at: str
+    pending: list[FileProblem]
+    failed: list[FileProblem]
 
 
 class ErrorDetail(BaseModel):

@@ -13,17 +13,16 @@ import numpy as np
 from .analyzer import Analyzer, highlight_html
 from .embed import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
-from .keyword import KeywordIndex
+from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
+from .segment import FILTERS
 from .schema import (MAX_K, ArticleView, Facets, FacetValue, Hit, PassageView, RankScore, Scores, SearchRequest,
                      SearchResponse, SimilarResponse)
-from .store import STORE_FILE, Store
-from .vectors import VectorIndex
+from .view import IndexView
 
 RRF_K = 60
 MIN_DEPTH = 100
-FILTERS = ("speaker", "region", "article")
 _QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
 
 
@@ -55,42 +54,35 @@ def _phrases(query: str) -> list[str]:
 class Searcher:
     """A loaded index generation plus, when available, the encoder it was built with."""
 
-    def __init__(self, directory: Path, manifest: Manifest, store: Store, keyword: KeywordIndex,
-                 vectors: VectorIndex | None, encoder: Encoder | None, semantic_unavailable: str | None) -> None:
+    def __init__(self, directory: Path, view: IndexView, encoder: Encoder | None,
+                 semantic_unavailable: str | None) -> None:
         self.directory = directory
-        self.manifest = manifest
-        self.store = store
-        self.keyword = keyword
-        self.vectors = vectors
+        self.view = view
+        self.manifest = view.manifest
         self.encoder = encoder
         self.semantic_unavailable = semantic_unavailable
-        self.analyzer = Analyzer(manifest.tokenizer)
-        # Filter columns as category codes, so a filter is one vectorised comparison.
-        self.facets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, values in store.filter_columns(FILTERS).items():
-            labels, codes = np.unique(np.array([v or "" for v in values], dtype=object), return_inverse=True)
-            self.facets[name] = (labels, codes.astype(np.int32))
+        self.analyzer = Analyzer(self.manifest.tokenizer)
 
     @classmethod
-    def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None) -> Searcher:
-        """Open the published generation; load the encoder (or use the one given) if the index has vectors."""
-        directory = IndexLayout(index_dir).current_dir()
+    def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
+             previous: Searcher | None = None) -> Searcher:
+        """Open the published generation; load the encoder (or reuse one) if the index has vectors.
+
+        With `previous`, segments it already loaded are reused, so opening a new generation costs only what changed.
+        """
+        layout = IndexLayout(index_dir)
+        directory = layout.current_dir()
         manifest = Manifest.read(directory)
-        store = Store(directory / STORE_FILE)
-        keyword = KeywordIndex.load(directory)
-        if not (store.count("passages") == keyword.n_docs == manifest.counts.passages
-                and len(keyword.vocab) == manifest.counts.terms):
-            raise IndexCorrupt(f"{directory}: passage or term counts disagree with the manifest")
-        vectors = None
-        unavailable: str | None
+        view = IndexView.open(layout, manifest, previous.view if previous else None)
+        if int(np.count_nonzero(view.live)) != manifest.counts.passages:
+            raise IndexCorrupt(f"{directory}: live passage count disagrees with the manifest")
         if manifest.model is None:
             unavailable = "the index was built without an embedding model"
             if manifest.model_unavailable_reason:
                 unavailable += f" ({manifest.model_unavailable_reason})"
-            return cls(directory, manifest, store, keyword, None, None, unavailable)
-        vectors = VectorIndex.load(directory)
-        if vectors.count != manifest.counts.vectors or vectors.dimension != manifest.model.dimension:
-            raise IndexCorrupt(f"{directory}: vector count or dimension disagrees with the manifest")
+            return cls(directory, view, None, unavailable)
+        if view.segments and not view.has_vectors:
+            raise IndexCorrupt(f"{directory}: the manifest names a model but a segment has no vectors")
         unavailable = None
         if encoder is None:
             try:
@@ -103,35 +95,36 @@ class Searcher:
                 f"the index was built with {manifest.model.name} ({manifest.model.dimension}-d, weights "
                 f"{manifest.model.fingerprint}), not {encoder.info.name} ({encoder.info.dimension}-d, weights "
                 f"{encoder.info.fingerprint}); search with that model or rebuild with `wenku build --rebuild`")
-        return cls(directory, manifest, store, keyword, vectors, encoder, unavailable)
+        return cls(directory, view, encoder, unavailable)
 
     @property
     def modes(self) -> list[str]:
         """Search modes this searcher can serve."""
         return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
 
-    def allowed(self, request: SearchRequest) -> np.ndarray | None:
-        """Mask of passages passing the request's filters, or None when unfiltered."""
-        mask: np.ndarray | None = None
+    def allowed(self, request: SearchRequest) -> np.ndarray:
+        """Mask of live passages passing the request's filters."""
+        mask = self.view.live.copy()
         for name in FILTERS:
             value = getattr(request, name)
             if value is None:
                 continue
-            labels, codes = self.facets[name]
+            labels, codes = self.view.filters[name]
             position = int(np.searchsorted(labels, value))
-            hit = codes == position if position < len(labels) and labels[position] == value else \
-                np.zeros(len(codes), bool)
-            mask = hit if mask is None else mask & hit
+            if position < len(labels) and labels[position] == value:
+                mask &= codes == position
+            else:
+                mask[:] = False
         return mask
 
     def _keyword_ranking(self, request: SearchRequest, terms: list[str], depth: int,
-                         allowed: np.ndarray | None) -> tuple[Ranking, np.ndarray]:
+                         allowed: np.ndarray) -> tuple[Ranking, np.ndarray]:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
-        hits = self.keyword.search(terms, depth, allowed)
+        hits = top_k(self.view.keyword_scores(terms), depth, allowed)
         phrases = _phrases(request.q)
         ids, scores = hits.ids, hits.scores
         if phrases and len(ids):
-            texts = self.store.texts(ids.tolist())
+            texts = self.view.texts(ids.tolist())
             exact = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
             order = np.argsort(~exact, kind="stable")
             ids, scores = ids[order], scores[order]
@@ -152,12 +145,12 @@ class Searcher:
         allowed = self.allowed(request)
         keyword = semantic = None
         # Every passage in the ranked list that paging walks: the basis of `total` and the facets.
-        pool = np.zeros(self.keyword.n_docs, bool)
+        pool = np.zeros(self.view.n_docs, bool)
         if mode in ("keyword", "hybrid"):
             keyword, pool = self._keyword_ranking(request, terms, depth, allowed)
         if mode in ("semantic", "hybrid"):
-            assert self.encoder is not None and self.vectors is not None
-            hits = self.vectors.search(self.encoder.encode_query(request.q), depth, allowed)
+            assert self.encoder is not None
+            hits = self.view.vector_search(self.encoder.encode_query(request.q), depth, allowed)
             semantic = Ranking(hits.ids, hits.scores)
             pool[hits.ids] = True
         ranked = self._fuse(keyword, semantic)
@@ -171,7 +164,7 @@ class Searcher:
         """Speaker and region counts over the pool, most frequent first, passages without one left out."""
         counted: dict[str, list[FacetValue]] = {}
         for name in ("speaker", "region"):
-            labels, codes = self.facets[name]
+            labels, codes = self.view.filters[name]
             counts = np.bincount(codes[pool], minlength=len(labels))
             order = sorted((c for c in np.flatnonzero(counts) if labels[c]), key=lambda c: (-counts[c], labels[c]))
             counted[name] = [FacetValue(value=labels[c], count=int(counts[c])) for c in order[:top]]
@@ -179,7 +172,7 @@ class Searcher:
 
     def article(self, article_id: str) -> ArticleView:
         """A whole article with its passages; raise NotFound for an unknown id."""
-        found = self.store.article(article_id)
+        found = self.view.article(article_id)
         if found is None:
             raise NotFound(f"no article with id {article_id!r}")
         fields, records = found
@@ -190,24 +183,24 @@ class Searcher:
 
     def similar(self, passage_id: str, k: int = 5) -> SimilarResponse:
         """Nearest passages by another speaker or in another article (by vector; by keywords if none)."""
-        num = self.store.num_of(passage_id)
+        num = self.view.num_of(passage_id)
         if num is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         if not 1 <= k <= MAX_K:
             raise QueryError(f"k: must be between 1 and {MAX_K}")
-        articles, speakers = self.facets["article"][1], self.facets["speaker"][1]
+        articles, speakers = self.view.filters["article"][1], self.view.filters["speaker"][1]
         # Same article and same speaker (or both without one) counts as the same voice: left out.
-        allowed = (articles != articles[num]) | (speakers != speakers[num])
+        allowed = self.view.live & ((articles != articles[num]) | (speakers != speakers[num]))
         warnings: list[str] = []
-        if self.vectors is not None:
-            hits = self.vectors.search(self.vectors.vector(num), k, allowed)
+        if self.view.has_vectors:
+            hits = self.view.vector_search(self.view.vector(num), k, allowed)
             ranking, mode = Ranking(hits.ids, hits.scores), "semantic"
         else:
             warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; "
                             "similar by shared keywords instead")
-            text = self.store.texts([num])[num]
-            hits = self.keyword.search(self.analyzer.terms(text), k, allowed)
-            ranking, mode = Ranking(hits.ids, hits.scores), "keyword"
+            text = self.view.texts([num])[num]
+            found = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)
+            ranking, mode = Ranking(found.ids, found.scores), "keyword"
         page = [(int(n), float(s)) for n, s in zip(ranking.ids, ranking.scores)]
         results = self._hits(page, ranking if mode == "keyword" else None, ranking if mode == "semantic" else None,
                              set())
@@ -229,7 +222,7 @@ class Searcher:
     def _hits(self, page: list[tuple[int, float]], keyword: Ranking | None, semantic: Ranking | None,
               terms: set[str]) -> list[Hit]:
         """Hydrate ranked passage numbers into result objects with highlights and score breakdowns."""
-        records = self.store.passages([n for n, _ in page])
+        records = self.view.passages([n for n, _ in page])
         keyword_ranks = keyword.ranks() if keyword else {}
         semantic_ranks = semantic.ranks() if semantic else {}
         hits: list[Hit] = []
@@ -246,7 +239,7 @@ class Searcher:
         return hits
 
     def info(self) -> dict[str, object]:
-        """What the index holds and which modes are available."""
+        """What the index holds, which modes are available, and the state of updates."""
         m = self.manifest
         return {
             "index": str(self.directory.parent.parent),
@@ -255,14 +248,14 @@ class Searcher:
             "corpus": m.corpus,
             "articles": m.counts.articles,
             "passages": m.counts.passages,
-            "terms": m.counts.terms,
+            "segments": len(m.segments),
             "model": m.model.name if m.model else None,
             "dimension": m.model.dimension if m.model else None,
             "prompts": {"query": m.model.query_prompt, "passage": m.model.passage_prompt} if m.model else None,
-            "vector_index": m.vector_index,
             "modes": self.modes,
             "semantic_unavailable": self.semantic_unavailable,
             "tokenizer": m.tokenizer.model_dump(),
             "chunker": m.chunker.model_dump(),
-            "skipped": [s.model_dump() for s in m.skipped],
+            "failed": [f.model_dump() for f in m.failed],
+            "pending": IndexLayout(self.directory.parent.parent).read_pending(),
         }

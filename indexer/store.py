@@ -18,7 +18,8 @@ STORE_FILE = "store.sqlite"
 _SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT, url TEXT,
-    sha256 TEXT NOT NULL, encoding TEXT NOT NULL, text TEXT NOT NULL, passages INTEGER NOT NULL);
+    sha256 TEXT NOT NULL, encoding TEXT NOT NULL, text TEXT NOT NULL, body_start INTEGER NOT NULL,
+    passages INTEGER NOT NULL);
 CREATE TABLE passages (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL REFERENCES articles(id),
     seq INTEGER NOT NULL, paragraph INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -69,9 +70,9 @@ def write_store(path: Path, articles: Sequence[Article], passages: Sequence[Pass
                   p.section, json.dumps(p.reporters, ensure_ascii=False), p.text)
                  for num, p in enumerate(passages)))
             db.executemany(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
-                ((a.id, a.path, a.title, a.date, a.source, a.url, a.sha256, a.encoding, a.text, counts.get(a.id, 0))
-                 for a in articles))
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                ((a.id, a.path, a.title, a.date, a.source, a.url, a.sha256, a.encoding, a.text, a.body_start,
+                  counts.get(a.id, 0)) for a in articles))
     finally:
         db.close()
 
@@ -126,6 +127,35 @@ class Store:
         rows = self.db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN articles a ON a.id = p.article_id "
                                "WHERE p.article_id = ? ORDER BY p.seq", (article_id,))
         return fields, [_record(r) for r in rows]
+
+    def articles_by_id(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+        """Article id → (sha256, path), for the given ids or all."""
+        if ids is None:
+            return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, sha256, path FROM articles")}
+        found: dict[str, tuple[str, str]] = {}
+        for begin in range(0, len(ids), 500):
+            chunk = list(ids[begin:begin + 500])
+            rows = self.db.execute(f"SELECT id, sha256, path FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk)
+            found.update((row[0], (row[1], row[2])) for row in rows)
+        return found
+
+    def passage_nums(self, article_id: str) -> list[int]:
+        """Numbers of an article's passages."""
+        return [row[0] for row in self.db.execute("SELECT num FROM passages WHERE article_id = ?", (article_id,))]
+
+    def full_articles(self, exclude: set[str]) -> list[Article]:
+        """Every article not in `exclude`, as Article objects (for merging segments)."""
+        rows = self.db.execute("SELECT id, path, title, text, body_start, date, source, url, sha256, encoding "
+                               "FROM articles")
+        return [Article(*row) for row in rows if row[0] not in exclude]
+
+    def full_passages(self, nums: Sequence[int]) -> list[Passage]:
+        """Passages by number, in the given order, as Passage objects (for merging segments)."""
+        records = self.passages(nums)
+        return [Passage(article_id=r.article_id, seq=r.seq, text=r.text, start=r.start, end=r.end,
+                        paragraph=r.paragraph, speaker=r.speaker, role=r.role, region=r.region, section=r.section,
+                        reporters=r.reporters) for r in (records[int(n)] for n in nums)]
 
     def texts(self, nums: Sequence[int]) -> dict[int, str]:
         """Passage texts by number."""

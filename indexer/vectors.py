@@ -75,18 +75,26 @@ class VectorIndex:
     def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
         """Top `depth` passages by cosine similarity, restricted to the `allowed` mask when given."""
         depth = min(depth, self.count)
-        if depth <= 0:
+        if depth <= 0 or (allowed is not None and not allowed.any()):
             return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, depth))
-                      if isinstance(self.index, faiss.IndexHNSW) else faiss.SearchParameters(sel=selector))
-        elif isinstance(self.index, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, depth))
+        hnsw = isinstance(self.index, faiss.IndexHNSW)
+        params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, depth)) if hnsw else None
+        if allowed is not None and not allowed.all():
+            # A bitmap selector costs n/8 bytes per query, whatever the number of allowed passages.
+            bitmap = np.packbits(allowed, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            if params is None:
+                params = faiss.SearchParameters()
+            params.sel = selector
         scores, ids = self.index.search(np.ascontiguousarray(query, dtype=np.float32), depth, params=params)
         keep = ids[0] >= 0
         return VectorHits(ids[0][keep], scores[0][keep])
+
+    def vectors(self, passages: np.ndarray) -> np.ndarray:
+        """Stored vectors of several passages, shape (len(passages), dimension)."""
+        if len(passages) == 0:
+            return np.zeros((0, self.dimension), np.float32)
+        return self.index.reconstruct_batch(np.asarray(passages, dtype=np.int64))
 
     def vector(self, passage: int) -> np.ndarray:
         """The stored vector of one passage, shape (1, dimension)."""

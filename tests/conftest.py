@@ -13,7 +13,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("WENKU_CACHE", tempfile.mkdtemp(prefix="wenku-test-cache-"))
 
-from indexer.build import BuildReport, build_index  # noqa: E402
+from indexer.build import build_index  # noqa: E402
 from indexer.searcher import Searcher  # noqa: E402
 from tiny_model import build_tiny_model  # noqa: E402
 
@@ -90,16 +90,11 @@ def other_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hybrid_build(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+def hybrid_index(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real index (FAISS + keyword + SQLite) of the fixture corpus with the tiny model."""
-    return build_index(corpus_dir, tmp_path_factory.mktemp("hybrid") / "index", str(tiny_model),
-                       log=lambda _: None, progress=False)
-
-
-@pytest.fixture(scope="session")
-def hybrid_index(hybrid_build: BuildReport) -> Path:
-    """Directory of the hybrid index."""
-    return hybrid_build.index_dir
+    index = tmp_path_factory.mktemp("hybrid") / "index"
+    build_index(corpus_dir, index, str(tiny_model), log=lambda _: None)
+    return index
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +107,7 @@ def searcher(hybrid_index: Path) -> Searcher:
 def keyword_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A keyword-only index of the fixture corpus."""
     index = tmp_path_factory.mktemp("keyword") / "index"
-    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    build_index(corpus_dir, index, keyword_only=True, log=lambda _: None)
     return index
 
 

@@ -116,10 +116,10 @@ def test_no_index_is_503_everywhere_on_the_api(tmp_path: Path, openapi: dict) ->
 
 def test_a_new_generation_is_served_without_restart(corpus_dir: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
-    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    build_index(corpus_dir, index, keyword_only=True, log=lambda _: None)
     client = create_app({"WENKU_INDEX": str(index), "WENKU_RELOAD_INTERVAL": 0}).test_client()
     assert client.get("/api/health").get_json()["generation"] == 1
-    build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+    build_index(corpus_dir, index, rebuild=True, log=lambda _: None)
     assert client.get("/api/health").get_json()["generation"] == 2
 
 

@@ -23,7 +23,8 @@ def test_build_search_info_with_a_model(corpus_dir: Path, tiny_model: Path, tmp_
     index = str(tmp_path / "index")
     built = run("build", "--corpus", str(corpus_dir), "--index", index, "--model", str(tiny_model))
     assert built.exit_code == 0, built.output
-    assert "indexed 8 articles" in built.output and "skipped binary.txt: binary file" in built.output
+    assert "+8 -0 articles" in built.stdout and ": 8 articles" in built.stdout
+    assert "skipped binary.txt: binary file" in built.stderr
     result = run("search", "新能源 产业园", "--index", index, "--json", "-k", "3")
     data = json.loads(result.stdout)
     assert set(data) == CONTRACT_KEYS and data["mode"] == "hybrid" and len(data["results"]) == 3
@@ -34,13 +35,13 @@ def test_build_search_info_with_a_model(corpus_dir: Path, tiny_model: Path, tmp_
     assert "劳茂昌（蓬江区委书记，蓬江区）" in text.stdout and "【食品工业基地】" in text.stdout
     info = json.loads(run("info", "--index", index, "--json").stdout)
     assert info["articles"] == 8 and info["dimension"] == 32 and info["modes"] == ["hybrid", "semantic", "keyword"]
-    assert info["model"] == str(tiny_model.resolve()) and len(info["skipped"]) == 3
+    assert info["model"] == str(tiny_model.resolve()) and len(info["failed"]) == 3 and info["pending"] == []
 
 
 def test_keyword_only_build_and_filters_via_environment(corpus_dir: Path, tmp_path: Path) -> None:
     env = {"WENKU_CORPUS": str(corpus_dir), "WENKU_INDEX": str(tmp_path / "idx")}
     built = run("build", "--keyword-only", env=env)
-    assert built.exit_code == 0 and "keyword only" in built.output
+    assert built.exit_code == 0 and "keyword only" in built.stdout
     result = run("search", "发展", "--speaker", "黎沛荣", "--json", "-k", "100", env=env)
     data = json.loads(result.stdout)
     assert data["mode"] == "keyword" and data["warnings"] and {r["speaker"] for r in data["results"]} == {"黎沛荣"}

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.analyzer import Analyzer, highlight_html
-from indexer.keyword import KeywordIndex, idf
+from indexer.keyword import KeywordHits, KeywordIndex, bm25_scores, idf, top_k
+
+
+def search(index: KeywordIndex, terms: list[str], depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
+    return top_k(bm25_scores([(index, 0)], index.n_docs, terms), depth, allowed)
 
 
 def test_search_mode_finds_sub_words_and_folds_width_and_case() -> None:
@@ -25,15 +29,15 @@ def test_highlight_spans_use_the_same_chain_and_escape_html() -> None:
 def test_idf_stays_positive_when_a_term_is_in_every_passage() -> None:
     assert (idf(np.array([1, 5, 10]), 10) > 0).all()
     index = KeywordIndex.build([["发展", "产业"], ["发展"], ["发展", "食品"]])
-    hits = index.search(["发展", "食品"], depth=10)
+    hits = search(index, ["发展", "食品"], depth=10)
     assert hits.total == 3 and hits.ids[0] == 2
     assert (hits.scores > 0).all()
 
 
 def test_bm25_prefers_rarer_terms_and_respects_the_filter_mask() -> None:
     index = KeywordIndex.build([["产业", "产业", "产业"], ["产业", "食品工业"], ["食品工业"], []])
-    assert index.search(["食品工业", "产业"], depth=10).ids.tolist()[0] == 1
-    hits = index.search(["产业"], depth=1, allowed=np.array([False, True, True, True]))
+    assert search(index, ["食品工业", "产业"], depth=10).ids.tolist()[0] == 1
+    hits = search(index, ["产业"], depth=1, allowed=np.array([False, True, True, True]))
     assert hits.ids.tolist() == [1] and hits.total == 1
 
 
@@ -42,4 +46,11 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     index.save(tmp_path)
     loaded = KeywordIndex.load(tmp_path)
     assert loaded.vocab == index.vocab
-    assert np.allclose(loaded.scores(["丙", "甲"]), index.scores(["丙", "甲"]))
+    assert np.allclose(bm25_scores([(loaded, 0)], 2, ["丙", "甲"]), bm25_scores([(index, 0)], 2, ["丙", "甲"]))
+
+
+def test_scores_across_segments_equal_one_segment_holding_everything() -> None:
+    docs = [["甲", "乙"], ["乙", "丙", "丙"], ["丁"], ["甲", "丁", "丁"]]
+    whole = bm25_scores([(KeywordIndex.build(docs), 0)], 4, ["丁", "甲"])
+    split = bm25_scores([(KeywordIndex.build(docs[:1]), 0), (KeywordIndex.build(docs[1:]), 1)], 4, ["丁", "甲"])
+    assert np.allclose(whole, split)

@@ -13,6 +13,7 @@ from indexer.build import build_index
 from indexer.embed import DEFAULT_MODEL, load_encoder
 from indexer.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable, QueryError
 from indexer.layout import IndexLayout
+from indexer.manifest import Manifest
 from indexer.schema import MAX_QUERY_CHARS, SearchRequest
 from indexer.searcher import Searcher
 from indexer.vectors import VECTORS_FILE
@@ -24,9 +25,13 @@ HOSTILE = ['"', '""', '"新能源', "新能源 AND 产业园 OR NOT 食品", "((
 
 
 def passages_of(index: Path) -> list[tuple[str, str]]:
-    directory = IndexLayout(index).current_dir()
-    with sqlite3.connect(directory / "store.sqlite") as db:
-        return list(db.execute("SELECT id, text FROM passages ORDER BY num"))
+    """(id, text) of every stored passage, read straight from the segments' SQLite files."""
+    layout = IndexLayout(index)
+    rows: list[tuple[str, str]] = []
+    for ref in Manifest.read(layout.current_dir()).segments:
+        with sqlite3.connect(layout.segment_dir(ref.id) / "store.sqlite") as db:
+            rows += db.execute("SELECT id, text FROM passages ORDER BY num")
+    return rows
 
 
 def search(searcher: Searcher, q: str, **params: object):
@@ -129,12 +134,11 @@ def test_searching_with_a_different_model_is_a_clear_error(hybrid_index: Path, o
 
 def test_no_loadable_model_builds_keyword_only_and_searches_with_a_warning(corpus_dir: Path, tmp_path: Path) -> None:
     lines: list[str] = []
-    report = build_index(corpus_dir, tmp_path / "index", str(tmp_path / "no-such-model"), log=lines.append,
-                         progress=False)
+    report = build_index(corpus_dir, tmp_path / "index", str(tmp_path / "no-such-model"), log=lines.append)
     unavailable = [line for line in lines if "semantic search unavailable" in line]
     assert len(unavailable) == 1 and "no-such-model" in unavailable[0]
-    assert report.manifest.model is None and report.manifest.counts.vectors == 0
-    assert not (IndexLayout(tmp_path / "index").current_dir() / VECTORS_FILE).exists()  # no fake vectors
+    assert report.manifest.model is None and report.manifest.model_unavailable_reason
+    assert not list((tmp_path / "index").rglob(VECTORS_FILE))  # no fake vectors
     searcher = Searcher.open(tmp_path / "index")
     assert searcher.modes == ["keyword"]
     for mode in ("hybrid", "semantic"):
@@ -157,7 +161,7 @@ def test_an_index_whose_model_is_gone_serves_keyword_with_a_warning(corpus_dir: 
     moved = tmp_path / "moved-model"
     shutil.copytree(tiny_model, moved)
     report = build_index(corpus_dir, tmp_path / "index", str(moved),
-                         log=lambda _: None, progress=False)
+                         log=lambda _: None)
     assert report.manifest.model is not None
     shutil.rmtree(moved)
     response = search(Searcher.open(tmp_path / "index"), "新能源", mode="hybrid")
@@ -165,26 +169,31 @@ def test_an_index_whose_model_is_gone_serves_keyword_with_a_warning(corpus_dir: 
 
 
 def test_rebuilding_reuses_cached_embeddings(corpus_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
-    first = build_index(corpus_dir, tmp_path / "index", str(tiny_model), log=lambda _: None, progress=False)
+    first = build_index(corpus_dir, tmp_path / "index", str(tiny_model), log=lambda _: None)
     assert first.embedded == first.manifest.counts.passages and first.reused_vectors == 0
-    second = build_index(corpus_dir, tmp_path / "index", str(tiny_model), log=lambda _: None, progress=False)
+    second = build_index(corpus_dir, tmp_path / "index", str(tiny_model), rebuild=True, log=lambda _: None)
     assert second.embedded == 0 and second.reused_vectors == second.manifest.counts.passages
     assert second.manifest.generation == first.manifest.generation + 1
 
 
-def test_generations_are_published_atomically_and_pruned(corpus_dir: Path, tmp_path: Path) -> None:
+def test_generations_are_published_atomically_and_pruned(corpus_dir: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.layout.GRACE_SECONDS", 0.0)
     index = tmp_path / "index"
     for _ in range(4):
-        build_index(corpus_dir, index, None, log=lambda _: None, progress=False)
+        build_index(corpus_dir, index, keyword_only=True, rebuild=True, log=lambda _: None)
     layout = IndexLayout(index)
     assert layout.current_generation() == 4
     assert sorted(p.name for p in (index / "generations").iterdir()) == ["000003", "000004"]
+    assert len(list((index / "segments").iterdir())) == 2  # the superseded full builds' segments are gone
+    unchanged = build_index(corpus_dir, index, keyword_only=True, log=lambda _: None)
+    assert unchanged.manifest.generation == 4 and not unchanged.added  # nothing changed, nothing published
 
 
 def test_a_second_writer_fails_clearly(corpus_dir: Path, tmp_path: Path) -> None:
     layout = IndexLayout(tmp_path / "index")
     with layout.writer_lock(), pytest.raises(IndexBusy, match="another wenku process"):
-        build_index(corpus_dir, tmp_path / "index", None, log=lambda _: None, progress=False)
+        build_index(corpus_dir, tmp_path / "index", keyword_only=True, log=lambda _: None)
 
 
 def test_missing_and_corrupt_indexes_are_clear_errors(keyword_index: Path, tmp_path: Path) -> None:
@@ -193,8 +202,14 @@ def test_missing_and_corrupt_indexes_are_clear_errors(keyword_index: Path, tmp_p
     broken = tmp_path / "broken"
     shutil.copytree(keyword_index, broken)
     manifest = IndexLayout(broken).current_dir() / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"passages": ', '"passages": 1'), encoding="utf-8")
-    with pytest.raises(IndexCorrupt, match="disagree"):
+    original = manifest.read_text()
+    manifest.write_text(original.replace('"passages": ', '"passages": 1', 1), encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="disagrees with the manifest"):
+        Searcher.open(broken)
+    manifest.write_text(original, encoding="utf-8")
+    for info in (broken / "segments").glob("*/segment.json"):
+        info.unlink()
+    with pytest.raises(IndexCorrupt, match="incomplete"):
         Searcher.open(broken)
     manifest.write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorrupt):

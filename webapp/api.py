@@ -72,6 +72,7 @@ def health() -> Response:
     """Index status: counts, model, modes, generation."""
     searcher = current_searcher()
     manifest = searcher.manifest
+    details = searcher.info()
     return jsonify(Health(
         status="ok",
         articles=manifest.counts.articles,
@@ -82,6 +83,8 @@ def health() -> Response:
         semantic_unavailable=searcher.semantic_unavailable,
         generation=manifest.generation,
         published_at=manifest.created_at,
+        pending=details["pending"],
+        failed=details["failed"],
     ).model_dump())
 
 

@@ -1,0 +1,86 @@
+"""Segments: immutable slices of the index (store, postings, vectors), written once and shared by generations."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from .chunk import Passage
+from .errors import IndexCorrupt
+from .ingest import Article
+from .keyword import KeywordIndex
+from .store import STORE_FILE, Store, write_store
+from .vectors import VectorIndex, build_vector_index, index_kind
+
+SEGMENT_FILE = "segment.json"
+FILTERS = ("speaker", "region", "article")
+
+
+class SegmentInfo(BaseModel):
+    """What a segment holds; written last, so a segment without it is incomplete."""
+
+    id: str
+    articles: int
+    passages: int
+    terms: int
+    vector_index: str | None
+
+
+def new_segment_id() -> str:
+    """A unique, sortable-enough segment name."""
+    return uuid.uuid4().hex[:12]
+
+
+def write_segment(directory: Path, segment_id: str, articles: Sequence[Article], passages: Sequence[Passage],
+                  keyword: KeywordIndex, vectors: np.ndarray | None) -> SegmentInfo:
+    """Write every file of a new segment into the empty `directory`; the info file goes last."""
+    write_store(directory / STORE_FILE, articles, passages)
+    keyword.save(directory)
+    if vectors is not None:
+        VectorIndex(build_vector_index(vectors)).save(directory)
+    info = SegmentInfo(id=segment_id, articles=len(articles), passages=len(passages), terms=len(keyword.vocab),
+                       vector_index=index_kind(len(passages)) if vectors is not None else None)
+    (directory / SEGMENT_FILE).write_text(info.model_dump_json(), encoding="utf-8")
+    return info
+
+
+def read_segment_info(directory: Path) -> SegmentInfo:
+    """A segment's info file; raise IndexCorrupt if the segment is incomplete."""
+    try:
+        return SegmentInfo.model_validate(json.loads((directory / SEGMENT_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"segment {directory.name} is incomplete or unreadable: {exc}") from exc
+
+
+class Segment:
+    """A loaded segment: its store, postings, vectors and filter columns (labels and per-passage codes)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.info = read_segment_info(directory)
+        self.directory = directory
+        self.store = Store(directory / STORE_FILE)
+        self.keyword = KeywordIndex.load(directory)
+        self.vectors = VectorIndex.load(directory) if self.info.vector_index else None
+        if not (self.store.count("passages") == self.keyword.n_docs == self.info.passages
+                and len(self.keyword.vocab) == self.info.terms
+                and (self.vectors is None or self.vectors.count == self.info.passages)):
+            raise IndexCorrupt(f"segment {directory.name}: passage, term or vector counts disagree")
+        self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, values in self.store.filter_columns(FILTERS).items():
+            labels, codes = np.unique(np.array([v or "" for v in values], dtype=object), return_inverse=True)
+            self.filters[name] = (labels, codes.astype(np.int32))
+
+    @property
+    def id(self) -> str:
+        """Segment name."""
+        return self.info.id
+
+    @property
+    def size(self) -> int:
+        """Passages stored (live or deleted)."""
+        return self.info.passages

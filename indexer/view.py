@@ -1,0 +1,125 @@
+"""One generation's segments seen as a single index: global passage numbers, deletions masked out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import IndexCorrupt
+from .keyword import bm25_scores
+from .layout import IndexLayout
+from .manifest import Manifest, Tombstones
+from .segment import FILTERS, Segment
+from .store import PassageRecord
+from .vectors import VectorHits
+
+
+class IndexView:
+    """Segments laid end to end: passage number n lives in the segment whose offset range holds it."""
+
+    def __init__(self, manifest: Manifest, segments: Sequence[Segment], tombstones: Sequence[Tombstones]) -> None:
+        self.manifest = manifest
+        self.segments = list(segments)
+        sizes = [segment.size for segment in self.segments]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]) if sizes else np.zeros(1, np.int64)
+        self.n_docs = int(self.offsets[-1])
+        self.live = np.ones(self.n_docs, bool)
+        self.dead_articles: list[set[str]] = []
+        for segment, offset, dead in zip(self.segments, self.offsets, tombstones):
+            self.live[offset + np.asarray(dead.passages, np.int64)] = False
+            self.dead_articles.append(set(dead.articles))
+        # Filter columns as global category codes, so a filter or facet is one vectorised pass.
+        self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in FILTERS:
+            parts = [segment.filters[name] for segment in self.segments]
+            labels = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.array([], dtype=object)
+            codes = [np.searchsorted(labels, p[0]).astype(np.int32)[p[1]] for p in parts]
+            self.filters[name] = (labels, np.concatenate(codes) if codes else np.zeros(0, np.int32))
+
+    @classmethod
+    def open(cls, layout: IndexLayout, manifest: Manifest, previous: IndexView | None = None) -> IndexView:
+        """Load the manifest's segments, reusing those `previous` already holds (segments never change)."""
+        loaded = {segment.id: segment for segment in (previous.segments if previous else [])}
+        segments: list[Segment] = []
+        tombstones: list[Tombstones] = []
+        for ref in manifest.segments:
+            segment = loaded.get(ref.id) or Segment(layout.segment_dir(ref.id))
+            if segment.size != ref.passages:
+                raise IndexCorrupt(f"segment {ref.id} holds {segment.size} passages, the manifest says {ref.passages}")
+            segments.append(segment)
+            tombstones.append(Tombstones() if ref.tombstones is None else Tombstones.model_validate_json(
+                layout.tombstones_file(ref.tombstones).read_text()))
+        return cls(manifest, segments, tombstones)
+
+    @property
+    def has_vectors(self) -> bool:
+        """True when every segment carries vectors (and there is at least one)."""
+        return bool(self.segments) and all(segment.vectors is not None for segment in self.segments)
+
+    def _groups(self, nums: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        """Segment index → [(global, local)] for passage numbers."""
+        found = np.searchsorted(self.offsets, np.asarray(nums, np.int64), side="right") - 1
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for num, index in zip(nums, found.tolist()):
+            groups.setdefault(index, []).append((int(num), int(num) - int(self.offsets[index])))
+        return groups
+
+    def passages(self, nums: Sequence[int]) -> dict[int, PassageRecord]:
+        """Passages by global number."""
+        records: dict[int, PassageRecord] = {}
+        for index, pairs in self._groups(nums).items():
+            local = self.segments[index].store.passages([lo for _, lo in pairs])
+            records.update((g, dataclasses.replace(local[lo], num=g)) for g, lo in pairs)
+        return records
+
+    def texts(self, nums: Sequence[int]) -> dict[int, str]:
+        """Passage texts by global number."""
+        texts: dict[int, str] = {}
+        for index, pairs in self._groups(nums).items():
+            local = self.segments[index].store.texts([lo for _, lo in pairs])
+            texts.update((g, local[lo]) for g, lo in pairs)
+        return texts
+
+    def num_of(self, passage_id: str) -> int | None:
+        """Global number of a live passage id, or None."""
+        for segment, offset in zip(self.segments, self.offsets):
+            local = segment.store.num_of(passage_id)
+            if local is not None and self.live[offset + local]:
+                return int(offset + local)
+        return None
+
+    def article(self, article_id: str) -> tuple[dict[str, object], list[PassageRecord]] | None:
+        """A live article's fields and passages, or None."""
+        for segment, dead in zip(self.segments, self.dead_articles):
+            if article_id not in dead:
+                found = segment.store.article(article_id)
+                if found is not None:
+                    return found
+        return None
+
+    def keyword_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 of every passage number (deleted ones included; callers mask with `live`)."""
+        return bm25_scores([(s.keyword, int(o)) for s, o in zip(self.segments, self.offsets)], self.n_docs, terms)
+
+    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray) -> VectorHits:
+        """The `depth` nearest allowed passages over all segments."""
+        ids: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
+        for segment, begin, end in zip(self.segments, self.offsets[:-1], self.offsets[1:]):
+            assert segment.vectors is not None
+            hits = segment.vectors.search(query, depth, allowed[begin:end])
+            ids.append(hits.ids + begin)
+            scores.append(hits.scores)
+        all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        all_scores = np.concatenate(scores) if scores else np.zeros(0, np.float32)
+        order = np.lexsort((all_ids, -all_scores))[:depth]
+        return VectorHits(all_ids[order], all_scores[order])
+
+    def vector(self, num: int) -> np.ndarray:
+        """The stored vector of one passage."""
+        index = int(np.searchsorted(self.offsets, num, side="right") - 1)
+        vectors = self.segments[index].vectors
+        assert vectors is not None
+        return vectors.vector(num - int(self.offsets[index]))

@@ -1,0 +1,295 @@
+"""The index writer: turns article additions and deletions into a new generation, at a cost set by the change.
+
+New articles become a new segment; replaced and deleted ones become tombstones on the old segments. Existing
+segment files are never rewritten by an update; a merge policy keeps the number of segments and the share of
+deleted passages bounded, merging without re-embedding (vectors are read back from FAISS) or re-tokenising.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .analyzer import Analyzer, TokenizerSettings
+from .chunk import ChunkerSettings, Passage, chunk_article
+from .embed import Encoder, ModelInfo
+from .embedding_cache import EmbeddingCache
+from .errors import IndexCorrupt, ModelMismatch
+from .ingest import Article, SkippedFile
+from .keyword import KeywordIndex
+from .layout import IndexLayout
+from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
+from .segment import Segment, new_segment_id, read_segment_info, write_segment
+from .store import Store
+
+Log = Callable[[str], None]
+MAX_SEGMENTS = 8
+MAX_DELETED_SHARE = 0.3
+
+
+@dataclass
+class UpdateReport:
+    """What one update did (`manifest` is the published one, or the unchanged base if nothing changed)."""
+
+    manifest: Manifest | None = None
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    passages_added: dict[str, int] = field(default_factory=dict)
+    embedded: int = 0
+    reused_vectors: int = 0
+    merged_segments: int = 0
+
+
+@dataclass
+class _SegmentState:
+    """A segment in the generation being prepared, with its (possibly grown) tombstones."""
+
+    ref: SegmentRef
+    tombstones: Tombstones
+    changed: bool = False
+
+
+class IndexWriter:
+    """Applies changes under the writer lock (held by the caller) and publishes a new generation."""
+
+    def __init__(self, layout: IndexLayout, encoder: Encoder | None, *, unavailable: str | None = None,
+                 log: Log = print, progress: bool = False) -> None:
+        self.layout = layout
+        self.encoder = encoder
+        self.unavailable = unavailable
+        self.log = log
+        self.progress = progress
+        self.analyzer = Analyzer()
+        self.tokenizer: TokenizerSettings = self.analyzer.settings
+        self.chunker = (ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, encoder.max_passage_chars()))
+                        if encoder else ChunkerSettings())
+        self.model: ModelInfo | None = encoder.info if encoder else None
+        generation = layout.current_generation()
+        self.base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
+
+    @property
+    def incremental(self) -> bool:
+        """True when the published index was made with the same tokenizer, chunker and model."""
+        return self.base is not None and self.base.same_settings(self.tokenizer, self.chunker, self.model)
+
+    def live_articles(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, str]]:
+        """Article id → (segment id, sha256, path) for live articles of the published index (given ids or all)."""
+        found: dict[str, tuple[str, str, str]] = {}
+        if self.base is None:
+            return found
+        for ref in self.base.segments:
+            dead = set(self._tombstones(ref).articles)
+            store = Store(self.layout.segment_dir(ref.id) / "store.sqlite")
+            for article_id, (sha, path) in store.articles_by_id(ids).items():
+                if article_id not in dead:
+                    found[article_id] = (ref.id, sha, path)
+        return found
+
+    def _tombstones(self, ref: SegmentRef) -> Tombstones:
+        if ref.tombstones is None:
+            return Tombstones()
+        try:
+            return Tombstones.model_validate_json(self.layout.tombstones_file(ref.tombstones).read_text())
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"tombstones {ref.tombstones} unreadable: {exc}") from exc
+
+    def apply(self, corpus: Path, upserts: Sequence[Article], deletes: Sequence[str], *, rebuild: bool = False,
+              failed: Sequence[SkippedFile] | None = None) -> UpdateReport:
+        """Publish a generation with `upserts` added or replaced and `deletes` removed (everything when rebuilding).
+
+        `failed` replaces the manifest's list of unreadable files (None keeps it). Nothing changed: nothing published.
+        """
+        if not rebuild and self.base is not None and not self.incremental:
+            raise ModelMismatch("the index was made with another model, tokenizer or chunker; run `wenku build` "
+                               "to rebuild it before adding or removing articles")
+        states = [] if rebuild or self.base is None else [
+            _SegmentState(ref.model_copy(), self._tombstones(ref)) for ref in self.base.segments]
+        by_segment = {state.ref.id: state for state in states}
+        live = {} if rebuild else self.live_articles([a.id for a in upserts] + list(deletes))
+        fresh = [a for a in upserts if a.id not in live or live[a.id][1] != a.sha256]
+        removed = [article_id for article_id in deletes if article_id in live]
+        for article_id in [a.id for a in fresh if a.id in live] + removed:
+            self._bury(by_segment[live[article_id][0]], article_id)
+        failures = None if failed is None else [SkippedEntry(path=f.path, reason=f.reason) for f in failed]
+        report = UpdateReport(unchanged=len(upserts) - len(fresh), removed=removed)
+        if not (fresh or removed or rebuild or (failures is not None and self.base and failures != self.base.failed)):
+            report.manifest = self.base
+            return report
+        if fresh:
+            ref, report.passages_added, report.embedded, report.reused_vectors = self._new_segment(fresh)
+            states.append(_SegmentState(ref, Tombstones()))
+            report.added = [a.id for a in fresh]
+        report.merged_segments = self._merge(states)
+        report.manifest = self._publish(corpus, states, failures)
+        return report
+
+    def _bury(self, state: _SegmentState, article_id: str) -> None:
+        """Tombstone an article and its passages in one segment."""
+        store = Store(self.layout.segment_dir(state.ref.id) / "store.sqlite")
+        state.tombstones.articles.append(article_id)
+        state.tombstones.passages.extend(store.passage_nums(article_id))
+        state.changed = True
+
+    def _chunk(self, articles: Sequence[Article]) -> list[Passage]:
+        return [p for a in articles for p in chunk_article(a, self.chunker)]
+
+    def _new_segment(self, articles: Sequence[Article]) -> tuple[SegmentRef, dict[str, int], int, int]:
+        """Chunk, analyse and embed new articles into a new segment (cost proportional to them alone)."""
+        passages = self._chunk(articles)
+        term_lists = [self.analyzer.terms(p.text) for p in
+                      tqdm(passages, desc="analysing", unit="passage", disable=not self.progress, leave=False)]
+        vectors, embedded, reused = None, 0, 0
+        if self.encoder is not None:
+            vectors, embedded, reused = self._embed(passages)
+        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors)
+        counts: dict[str, int] = {a.id: 0 for a in articles}
+        for p in passages:
+            counts[p.article_id] += 1
+        return ref, counts, embedded, reused
+
+    def _embed(self, passages: Sequence[Passage]) -> tuple[np.ndarray, int, int]:
+        """Passage vectors through the embedding cache; returns (vectors, newly embedded, reused)."""
+        assert self.encoder is not None
+        info = self.encoder.info
+        cache = EmbeddingCache(self.layout.cache_dir, info.fingerprint, info.passage_prompt, info.dimension)
+        try:
+            with tqdm(total=len(passages), desc="embedding", unit="passage", disable=not self.progress,
+                      leave=False) as bar:
+                vectors = cache.embed([p.text for p in passages], self.encoder.encode_passages, progress=bar.update)
+            return vectors, cache.misses, cache.hits
+        finally:
+            cache.close()
+
+    def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
+               vectors: np.ndarray | None) -> SegmentRef:
+        """Write a segment in staging, then rename it into place."""
+        segment_id = new_segment_id()
+        staging = self.layout.staging_dir("segments")
+        try:
+            write_segment(staging, segment_id, articles, passages, keyword, vectors)
+            final = self.layout.segment_dir(segment_id)
+            self.layout.commit_dir(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        info = read_segment_info(final)
+        return SegmentRef(id=segment_id, articles=info.articles, passages=info.passages)
+
+    def _merge(self, states: list[_SegmentState]) -> int:
+        """Rewrite mostly-deleted segments and merge the smallest past MAX_SEGMENTS; return segments merged."""
+        def live(state: _SegmentState) -> int:
+            return state.ref.passages - len(state.tombstones.passages)
+
+        victims = [s for s in states if len(s.tombstones.passages) > MAX_DELETED_SHARE * max(s.ref.passages, 1)
+                   or s.ref.articles == len(s.tombstones.articles)]
+        rest = sorted((s for s in states if s not in victims), key=live)
+        excess = len(rest) + (1 if victims else 0) - MAX_SEGMENTS
+        if excess > 0:
+            victims += rest[:excess + 1]
+        if not victims:
+            return 0
+        articles: list[Article] = []
+        passages: list[Passage] = []
+        term_parts: list[tuple[KeywordIndex, np.ndarray]] = []
+        vector_parts: list[np.ndarray] = []
+        for state in victims:
+            segment = Segment(self.layout.segment_dir(state.ref.id))
+            dead = np.zeros(segment.size, bool)
+            dead[state.tombstones.passages] = True
+            keep = np.flatnonzero(~dead)
+            articles += segment.store.full_articles(set(state.tombstones.articles))
+            passages += segment.store.full_passages(keep.tolist())
+            term_parts.append((segment.keyword, keep))
+            if segment.vectors is not None:
+                vector_parts.append(segment.vectors.vectors(keep))
+            states.remove(state)
+        if articles:
+            vectors = np.concatenate(vector_parts) if self.encoder is not None else None
+            ref = self._write(articles, passages, _merge_postings(term_parts), vectors)
+            states.append(_SegmentState(ref, Tombstones()))
+        return len(victims)
+
+    def _publish(self, corpus: Path, states: list[_SegmentState], failures: list[SkippedEntry] | None) -> Manifest:
+        """Write changed tombstones and the manifest, swap CURRENT, then clean up what nothing uses."""
+        generation = self.layout.next_generation()
+        for state in states:
+            if state.changed:
+                name = f"{state.ref.id}-{generation:06d}.json"
+                self.layout.write_durably(self.layout.tombstones_file(name),
+                                          state.tombstones.model_dump_json().encode())
+                state.ref.tombstones = name
+                state.ref.deleted_articles = len(state.tombstones.articles)
+                state.ref.deleted_passages = len(state.tombstones.passages)
+        refs = [s.ref for s in states]
+        if failures is None:
+            failures = self.base.failed if self.base else []
+        manifest = Manifest(
+            generation=generation,
+            created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+            corpus=str(corpus.resolve()),
+            counts=Counts(articles=sum(r.articles - r.deleted_articles for r in refs),
+                          passages=sum(r.passages - r.deleted_passages for r in refs)),
+            tokenizer=self.tokenizer,
+            chunker=self.chunker,
+            model=self.model,
+            model_unavailable_reason=self.unavailable,
+            segments=refs,
+            failed=failures,
+        )
+        staging = self.layout.staging_dir("generations")
+        try:
+            manifest.write(staging)
+            self.layout.publish(staging, generation)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self.base = manifest
+        self._clean(generation)
+        return manifest
+
+    def _clean(self, current: int) -> None:
+        """Delete generations, segments and tombstones that no kept generation references."""
+        referenced: set[str] = set()
+        for generation in self.layout.prune(current):
+            try:
+                kept = Manifest.read(self.layout.generation_dir(generation))
+            except IndexCorrupt:
+                continue
+            for ref in kept.segments:
+                referenced.add(ref.id)
+                if ref.tombstones:
+                    referenced.add(ref.tombstones)
+        self.layout.sweep(referenced)
+
+
+def _merge_postings(parts: Sequence[tuple[KeywordIndex, np.ndarray]]) -> KeywordIndex:
+    """One postings index from the kept passages of several, renumbering terms and passages."""
+    vocab: dict[str, int] = {}
+    terms_out, docs_out, tfs_out, lengths = [], [], [], []
+    offset = 0
+    for index, keep in parts:
+        remap_terms = np.array([vocab.setdefault(t, len(vocab)) for t in index.vocab], np.int64)
+        new_number = np.full(index.n_docs, -1, np.int64)
+        new_number[keep] = np.arange(len(keep)) + offset
+        terms, docs, tfs = index.triples()
+        alive = new_number[docs] >= 0
+        terms_out.append(remap_terms[terms[alive]])
+        docs_out.append(new_number[docs[alive]])
+        tfs_out.append(tfs[alive])
+        lengths.append(index.doc_len[keep])
+        offset += len(keep)
+    ordered = sorted(vocab, key=vocab.__getitem__)
+    terms = np.concatenate(terms_out) if terms_out else np.zeros(0, np.int64)
+    # Keep only terms that still occur, so deleted passages leave nothing behind in the vocabulary.
+    used, terms = np.unique(terms, return_inverse=True)
+    return KeywordIndex.from_triples([ordered[i] for i in used], terms.astype(np.int64),
+                                     np.concatenate(docs_out) if docs_out else np.zeros(0, np.int64),
+                                     np.concatenate(tfs_out) if tfs_out else np.zeros(0, np.int32),
+                                     np.concatenate(lengths).astype(np.int32) if lengths else np.zeros(0, np.int32))
