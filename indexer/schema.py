@@ -188,3 +188,37 @@ class ErrorResponse(BaseModel):
     """The one error shape of the API."""
 
     error: ErrorDetail
+
+
+class ArticleInput(BaseModel):
+    """An article sent to POST /api/articles as JSON."""
+
+    title: str = Field(min_length=1, max_length=500)
+    text: str = Field(min_length=1)
+    date: str | None = Field(None, max_length=50)
+    source: str | None = Field(None, max_length=500)
+    url: str | None = Field(None, max_length=2000)
+    id: str | None = Field(None, pattern=r"^[\w-]{1,100}$", description="Article id; reusing one replaces it")
+
+    @field_validator("title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class ArticleWritten(BaseModel):
+    """The outcome of storing and indexing an article."""
+
+    id: str
+    passages: int
+    replaced: bool
+    generation: int
+
+
+class ArticleRemoved(BaseModel):
+    """The outcome of deleting an article."""
+
+    id: str
+    generation: int

@@ -39,6 +39,7 @@ class UpdateReport:
 
     manifest: Manifest | None = None
     added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     passages_added: dict[str, int] = field(default_factory=dict)
@@ -126,6 +127,7 @@ class IndexWriter:
             ref, report.passages_added, report.embedded, report.reused_vectors = self._new_segment(fresh)
             states.append(_SegmentState(ref, Tombstones()))
             report.added = [a.id for a in fresh]
+            report.replaced = [a.id for a in fresh if a.id in live]
         report.merged_segments = self._merge(states)
         report.manifest = self._publish(corpus, states, failures)
         return report

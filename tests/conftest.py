@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +26,7 @@ from tiny_model import build_tiny_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "jiangmen-high-quality-development.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 NEWS_MD = """---
 title: 江门新能源汽车产业园开工
@@ -129,3 +137,46 @@ def app(hybrid_index: Path):
 def client(app):
     """A Flask test client."""
     return app.test_client()
+
+
+def free_port() -> int:
+    """An unused localhost port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(index: Path, workers: int = 1, threads: int = 2, env: dict[str, str] | None = None,
+                   corpus: Path | None = None) -> Iterator[str]:
+    """`wenku serve` (gunicorn) on a free localhost port; yields its base URL and stops it afterwards."""
+    port = free_port()
+    wenku = Path(sys.executable).with_name("wenku")
+    command = [str(wenku), "serve", "--index", str(index), "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)] + (["--corpus", str(corpus)] if corpus else [])
+    # A file, not a pipe: nobody drains a pipe while tests run, and a full one would block the server's log.
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start:\n{log.read()}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

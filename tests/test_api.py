@@ -18,18 +18,18 @@ def openapi(app) -> dict:
     return app.test_client().get("/api/openapi.json").get_json()
 
 
-def check(openapi: dict, path: str, status: int, body: dict) -> None:
+def check(openapi: dict, path: str, status: int, body: dict, method: str = "get") -> None:
     """Validate a response body against the schema the OpenAPI document gives for that route and status."""
-    responses = openapi["paths"][path]["get"]["responses"]
+    responses = openapi["paths"][path][method]["responses"]
     assert str(status) in responses, f"{path} does not document status {status}"
     schema = responses[str(status)]["content"]["application/json"]["schema"]
     Draft202012Validator({**schema, "components": openapi["components"]}).validate(body)
 
 
 def test_openapi_describes_exactly_the_api_routes(app, openapi: dict) -> None:
-    routes = {rule.rule.replace("<", "{").replace(">", "}") for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api")}
-    assert routes == set(openapi["paths"])
+    routes = {(rule.rule.replace("<", "{").replace(">", "}"), method.lower()) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == {(path, method) for path, item in openapi["paths"].items() for method in item}
     assert openapi["openapi"].startswith("3.")
     Draft202012Validator.check_schema(openapi["components"]["schemas"]["SearchResponse"])
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from conftest import running_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -25,36 +22,11 @@ if CHROMIUM is None:
     pytest.skip("chromium not installed (apt-get install chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(hybrid_index: Path) -> Iterator[str]:
-    """`wenku serve` (gunicorn) on a free localhost port, stopped after the module."""
-    port = free_port()
-    wenku = Path(sys.executable).with_name("wenku")
-    process = subprocess.Popen([str(wenku), "serve", "--index", str(hybrid_index), "--port", str(port),
-                                "--workers", "1", "--threads", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start:\n{process.stdout.read() if process.stdout else ''}")
-                time.sleep(0.3)
+    """`wenku serve` on the hybrid index (tiny model), stopped after the module."""
+    with running_server(hybrid_index) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

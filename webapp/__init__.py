@@ -23,6 +23,10 @@ def _default_config() -> dict[str, Any]:
         # Comma-separated origins allowed to call GET /api/* from a browser; empty means none.
         "WENKU_CORS_ORIGINS": os.environ.get("WENKU_CORS_ORIGINS", ""),
         "WENKU_RELOAD_INTERVAL": 0.5,
+        # Write routes (POST/DELETE /api/articles) are off unless a bearer token is configured.
+        "WENKU_API_TOKEN": os.environ.get("WENKU_API_TOKEN", ""),
+        "WENKU_CORPUS": os.environ.get("WENKU_CORPUS") or None,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("WENKU_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "JSON_SORT_KEYS": False,
     }
 

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import logging
+from pathlib import Path
 
-from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+import yaml
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from pydantic import ValidationError
+from werkzeug.exceptions import BadRequest, HTTPException
 
-from indexer.errors import (IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable, NotFound,
-                            QueryError, WenkuError)
-from indexer.schema import ErrorDetail, ErrorResponse, Health, SearchRequest
+from indexer.build import add_files, remove_articles
+from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
+                            NotFound, QueryError, WenkuError)
+from indexer.ingest import article_id_for
+from indexer.schema import (ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse, Health,
+                            SearchRequest)
 
-from .holder import current_searcher
+from .holder import current_holder, current_searcher
 from .openapi import openapi_document
 from .pages import render_error
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 
+WRITE_WAIT = 30.0  # seconds a write request waits for another writer before answering 503
+
+
+class WritesDisabled(WenkuError):
+    """Write routes are off because no API token is configured."""
+
+
+class Unauthorized(WenkuError):
+    """The bearer token is missing or wrong."""
+
+
 STATUS_BY_ERROR: dict[type[WenkuError], tuple[int, str]] = {
     QueryError: (400, "bad_request"),
+    ArticleError: (400, "bad_article"),
+    Unauthorized: (401, "unauthorized"),
+    WritesDisabled: (403, "writes_disabled"),
     NotFound: (404, "not_found"),
     IndexNotFound: (503, "index_unavailable"),
     IndexCorrupt: (503, "index_unavailable"),
@@ -67,6 +90,86 @@ def similar(passage_id: str) -> Response:
     return jsonify(current_searcher().similar(passage_id, _int_arg("k", 5)).model_dump())
 
 
+def _require_token() -> None:
+    """Write routes: 403 when no token is configured, 401 unless the bearer token matches (constant time)."""
+    expected = current_app.config.get("WENKU_API_TOKEN") or ""
+    if not expected:
+        raise WritesDisabled("write routes are off: start the server with WENKU_API_TOKEN set to enable them")
+    given = request.headers.get("Authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise Unauthorized("missing or wrong bearer token (Authorization: Bearer <WENKU_API_TOKEN>)")
+
+
+def _corpus() -> Path:
+    """Where written articles go: the configured corpus, else the one the index was built from."""
+    configured = current_app.config.get("WENKU_CORPUS")
+    return Path(configured) if configured else Path(current_searcher().manifest.corpus)
+
+
+def _article_file() -> tuple[str, bytes]:
+    """The posted article as (file name, bytes): a multipart `file`, or JSON turned into Markdown."""
+    upload = request.files.get("file")
+    if upload is not None:
+        return upload.filename or "upload.txt", upload.read()
+    if not request.is_json:
+        raise QueryError("send JSON {title, text, ...} or a multipart form with a `file` field")
+    try:
+        article = ArticleInput.model_validate(request.get_json(silent=False))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise QueryError(f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from exc
+    except BadRequest as exc:
+        raise QueryError("the body is not valid JSON") from exc
+    meta = {k: v for k, v in article.model_dump(include={"title", "date", "source", "url"}).items() if v}
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    text = f"---\n{front}---\n{article.text.strip()}\n"
+    name = article.id or f"{dt.date.today().isoformat()}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+    return f"{name}.md", text.encode()
+
+
+@api.post("/articles")
+def create_article() -> tuple[Response, int]:
+    """Store an article in the corpus and index it; 201 once it is published (200 if it replaced one)."""
+    _require_token()
+    name, raw = _article_file()
+    holder = current_holder()
+    report = add_files(_corpus(), holder.layout.root, [(name, raw)], encoder=holder.get().encoder, log=log.info,
+                       wait=WRITE_WAIT)
+    holder.refresh()
+    assert report.manifest is not None
+    g.wenku_generation = report.manifest.generation
+    article_id = article_id_for(Path(name).name)
+    created = article_id in report.added and article_id not in report.replaced
+    passages = (report.passages_added[article_id] if article_id in report.added
+                else len(holder.get().article(article_id).passages))  # identical content: already indexed
+    body = ArticleWritten(id=article_id, passages=passages, replaced=not created,
+                          generation=report.manifest.generation)
+    return jsonify(body.model_dump()), 201 if created else 200
+
+
+@api.delete("/articles/<article_id>")
+def delete_article(article_id: str) -> Response:
+    """Delete an article from the corpus and the index."""
+    _require_token()
+    holder = current_holder()
+    report = remove_articles(_corpus(), holder.layout.root, [article_id], encoder=holder.get().encoder,
+                             log=log.info, wait=WRITE_WAIT)
+    holder.refresh()
+    assert report.manifest is not None
+    g.wenku_generation = report.manifest.generation
+    return jsonify(ArticleRemoved(id=article_id, generation=report.manifest.generation).model_dump())
+
+
+@api.after_request
+def generation_header(response: Response) -> Response:
+    """Tell clients which index generation answered (for consistency checks and caching)."""
+    generation = g.get("wenku_generation")
+    if generation is not None:
+        response.headers["X-Wenku-Generation"] = str(generation)
+    return response
+
+
 @api.get("/health")
 def health() -> Response:
     """Index status: counts, model, modes, generation."""
@@ -101,7 +204,10 @@ def register_api_errors(app: Flask) -> None:
     def wenku_error(exc: WenkuError):  # type: ignore[no-untyped-def]
         status, code = next((v for k, v in STATUS_BY_ERROR.items() if isinstance(exc, k)), (500, "internal"))
         if request.path.startswith("/api"):
-            return error_response(status, code, str(exc))
+            response, status = error_response(status, code, str(exc))
+            if isinstance(exc, Unauthorized):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="wenku"'
+            return response, status
         return render_error(status, str(exc))
 
     @app.errorhandler(HTTPException)

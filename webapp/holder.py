@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 
 from indexer.embed import Encoder
 from indexer.errors import WenkuError
@@ -34,13 +34,19 @@ class SearcherHolder:
         if self._searcher is not None and self._searcher.manifest.generation == generation:
             return
         try:
-            searcher = Searcher.open(self.layout.root, self.model, encoder=self._encoder)
+            searcher = Searcher.open(self.layout.root, self.model, encoder=self._encoder, previous=self._searcher)
         except WenkuError as exc:
             self._error = exc
             return
         # The model is loaded once per process and reused by every later generation.
         self._encoder = searcher.encoder or self._encoder
         self._searcher, self._error = searcher, None
+
+    def refresh(self) -> None:
+        """Pick up a generation this process has just published, without waiting for the next check."""
+        with self._lock:
+            self._refresh()
+            self._checked = time.monotonic()
 
     def get(self) -> Searcher:
         """The current searcher; raise the loading error if no index could be opened."""
@@ -61,7 +67,16 @@ class SearcherHolder:
         return self._error if self._searcher is None else None
 
 
+def current_holder() -> SearcherHolder:
+    """The holder of the app handling this request."""
+    return current_app.extensions["wenku"]
+
+
 def current_searcher() -> Searcher:
-    """The searcher of the app handling this request."""
-    holder: SearcherHolder = current_app.extensions["wenku"]
-    return holder.get()
+    """The searcher for this request; every use within one request sees the same generation."""
+    searcher = g.get("wenku_searcher")
+    if searcher is None:
+        searcher = current_holder().get()
+        g.wenku_searcher = searcher
+        g.wenku_generation = searcher.manifest.generation
+    return searcher

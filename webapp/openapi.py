@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from indexer.schema import (MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, ArticleView, ErrorResponse, Health,
-                            SearchResponse, SimilarResponse)
+from indexer.schema import (MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, ArticleInput, ArticleRemoved, ArticleView,
+                            ArticleWritten, ErrorResponse, Health, SearchResponse, SimilarResponse)
 
 _REF = "#/components/schemas/{model}"
 
@@ -32,7 +32,9 @@ def _json(ref: str, description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    meaning = {400: "Bad parameter", 404: "Unknown id", 503: "No index loaded"}
+    meaning = {400: "Bad parameter or article", 401: "Missing or wrong bearer token",
+               403: "Write routes are off (no WENKU_API_TOKEN configured)", 404: "Unknown id",
+               413: "Request body over the size limit", 503: "No index loaded, or another writer is busy"}
     return {str(s): _json("ErrorResponse", meaning[s]) for s in statuses}
 
 
@@ -40,7 +42,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """Every /api route, its parameters, and its response and error schemas."""
     schemas: dict[str, Any] = {}
-    models: list[type[BaseModel]] = [SearchResponse, ArticleView, SimilarResponse, Health, ErrorResponse]
+    models: list[type[BaseModel]] = [SearchResponse, ArticleView, SimilarResponse, Health, ErrorResponse,
+                                     ArticleInput, ArticleWritten, ArticleRemoved]
     for model in models:
         schema = model.model_json_schema(ref_template=_REF)
         schemas.update(schema.pop("$defs", {}))
@@ -69,10 +72,26 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Ranked passages for a query (the `wenku search --json` object plus facets)",
                 "operationId": "search", "parameters": search_params,
                 "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 503)}}},
-            "/api/articles/{article_id}": {"get": {
-                "summary": "A whole article with its passages", "operationId": "getArticle",
-                "parameters": [_path_param("article_id", "Article id")],
-                "responses": {"200": _json("ArticleView", "The article"), **_errors(404, 503)}}},
+            "/api/articles": {"post": {
+                "summary": "Store an article in the corpus and index it (answers once it is searchable)",
+                "operationId": "createArticle", "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"$ref": _REF.format(model="ArticleInput")}},
+                    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary",
+                                 "description": ".txt or .md; UTF-8, UTF-16 with BOM or GB18030"}}}}}},
+                "responses": {"201": _json("ArticleWritten", "Created and indexed"),
+                              "200": _json("ArticleWritten", "Replaced an article with the same id (or identical)"),
+                              **_errors(400, 401, 403, 413, 503)}}},
+            "/api/articles/{article_id}": {
+                "get": {
+                    "summary": "A whole article with its passages", "operationId": "getArticle",
+                    "parameters": [_path_param("article_id", "Article id")],
+                    "responses": {"200": _json("ArticleView", "The article"), **_errors(404, 503)}},
+                "delete": {
+                    "summary": "Delete an article from the corpus and the index", "operationId": "deleteArticle",
+                    "security": [{"bearer": []}], "parameters": [_path_param("article_id", "Article id")],
+                    "responses": {"200": _json("ArticleRemoved", "Deleted"), **_errors(401, 403, 404, 503)}}},
             "/api/passages/{passage_id}/similar": {"get": {
                 "summary": "Nearest passages from other speakers or articles", "operationId": "similarPassages",
                 "parameters": [_path_param("passage_id", "Passage id, e.g. `article-id:3`"),
@@ -87,5 +106,6 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "The server's WENKU_API_TOKEN"}}},
     }

@@ -1,0 +1,167 @@
+"""Live updates against real processes: SIGKILLed writers, queries during writes, freshness across workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.request
+from urllib.parse import quote
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, SHARED_DATA, running_server
+from indexer.build import add_files, build_index
+from indexer.ingest import read_corpus
+from indexer.layout import IndexLayout
+from indexer.schema import SearchRequest
+from indexer.searcher import Searcher
+
+TOKEN = "test-token-0123456789abcdef"
+NEWS = SHARED_DATA / "cctv_news"
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def news_corpus(folder: Path, days: int) -> Path:
+    """The seed plus `days` daily CCTV news files as articles (real text, enough to keep a writer busy)."""
+    folder.mkdir(parents=True)
+    (folder / SEED.name).write_bytes(SEED.read_bytes())
+    for path in sorted(NEWS.glob("*.md"))[:days]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+WRITER = textwrap.dedent("""
+    import itertools, sys
+    from pathlib import Path
+    from indexer.build import add_files, build_index
+    corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
+    for i in itertools.count():
+        if i % 3 == 2:
+            build_index(corpus, index, rebuild=True, keyword_only=True, log=lambda _: None)
+        else:
+            name = f"kill-{sys.argv[3]}-{i}.txt"
+            add_files(corpus, index, [(name, f"第{i}篇\\n\\n写入者{sys.argv[3]}的第{i}篇文章。".encode())],
+                      log=lambda _: None)
+            print("accepted", name[:-4], flush=True)
+""")
+
+
+@pytest.mark.skipif(not NEWS.is_dir(), reason="needs ../shared/data/cctv_news")
+def test_sigkilled_writers_never_break_the_index(tmp_path: Path) -> None:
+    corpus = news_corpus(tmp_path / "corpus", days=40)
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    layout = IndexLayout(index)
+    rng = random.Random(7)
+    accepted: list[str] = []
+    for attempt in range(20):
+        before = layout.current_generation()
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(corpus), str(index), str(attempt)],
+                                  stdout=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.8, 3.0))
+        writer.send_signal(signal.SIGKILL)
+        out, _ = writer.communicate()
+        accepted += re.findall(r"accepted (\S+)", out)
+        after = layout.current_generation()
+        assert after is not None and after >= before  # the previous generation or a newer, whole one
+        searcher = Searcher.open(index)
+        assert searcher.search(SearchRequest.parse(q="发展", mode="keyword")).results
+        live = {h.article_id for h in searcher.search(SearchRequest.parse(q="写入者 篇文章", mode="keyword",
+                                                                           k=100)).results}
+        assert set(accepted) <= live | _in_corpus_only(corpus, index, accepted)
+    final = build_index(corpus, index, log=quiet)  # completes after every kill
+    articles, _ = read_corpus(corpus)
+    assert final.manifest.counts.articles == len(articles)
+    ids = {a.id for a in articles}
+    assert set(accepted) <= ids  # every accepted article is in the corpus and, after the build, in the index
+    assert not list((index / "generations").glob(".staging-*")) and not list((index / "segments").glob(".staging-*"))
+
+
+def _in_corpus_only(corpus: Path, index: Path, ids: list[str]) -> set[str]:
+    """Accepted ids a later full rebuild in the same killed run may still have been indexing: file must exist."""
+    return {i for i in ids if (corpus / f"{i}.txt").exists()}
+
+
+def get_json(url: str) -> tuple[int, dict, dict]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, dict(response.headers), json.loads(response.read())
+
+
+def write(base: str, method: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_queries_during_adds_and_removes_never_fail_and_see_one_generation(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    expected: dict[int, set[str]] = {1: set()}
+    failures: list[str] = []
+    checked = [0]
+    stop = threading.Event()
+    with running_server(index, workers=2, threads=4, env={"WENKU_API_TOKEN": TOKEN}, corpus=corpus) as base:
+        def query() -> None:
+            while not stop.is_set():
+                try:
+                    status, headers, body = get_json(f"{base}/api/search?q={quote('并发测试标记')}&mode=keyword&k=100")
+                    generation = int(headers["X-Wenku-Generation"])
+                    found = {r["article_id"] for r in body["results"] if r["article_id"].startswith("conc")}
+                    if generation in expected and found != expected[generation]:
+                        failures.append(f"generation {generation}: saw {found}, expected {expected[generation]}")
+                    checked[0] += 1
+                except Exception as exc:  # noqa: BLE001 - any failed query fails the test
+                    failures.append(repr(exc))
+
+        readers = [threading.Thread(target=query) for _ in range(3)]
+        for thread in readers:
+            thread.start()
+        live: set[str] = set()
+        for i in range(12):
+            if i % 3 == 2:
+                victim = sorted(live)[0]
+                generation = write(base, "DELETE", f"/api/articles/{victim}")["generation"]
+                live.discard(victim)
+            else:
+                result = write(base, "POST", "/api/articles",
+                               {"id": f"conc{i}", "title": f"并发{i}", "text": f"第{i}篇并发测试标记文章。"})
+                generation = result["generation"]
+                live.add(result["id"])
+            expected[generation] = set(live)
+            time.sleep(0.2)
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert failures == [] and checked[0] > 50
+
+
+def test_every_worker_serves_a_new_generation_within_a_second(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    with running_server(index, workers=2, threads=2) as base:
+        for _ in range(20):  # both workers have loaded generation 1
+            assert get_json(f"{base}/api/health")[2]["generation"] == 1
+        report = add_files(corpus, index, [("fresh.txt", "新文章\n\n新鲜度测试。".encode())], log=quiet)
+        published = time.monotonic()
+        time.sleep(1.0)
+        seen = [get_json(f"{base}/api/health")[2]["generation"] for _ in range(30)]
+        assert set(seen) == {report.manifest.generation}, f"stale generations {seen} after {time.monotonic() - published:.2f} s"

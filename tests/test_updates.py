@@ -1,0 +1,159 @@
+"""Incremental updates: what changes, what it costs, no ghosts, bounded growth, one writer, the watcher."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.build import add_files, build_index, remove_articles
+from indexer.errors import ArticleError, NotFound
+from indexer.layout import IndexLayout
+from indexer.manifest import Manifest
+from indexer.schema import SearchRequest
+from indexer.searcher import Searcher
+from indexer.watch import watch_corpus
+from indexer.writer import MAX_SEGMENTS
+
+NEW = "新增文章\n\n江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。\n"
+MODES = ("hybrid", "semantic", "keyword")
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture()
+def corpus(corpus_dir: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the fixture corpus."""
+    return Path(shutil.copytree(corpus_dir, tmp_path / "corpus"))
+
+
+def ids_found(searcher: Searcher, q: str, mode: str) -> set[str]:
+    return {h.article_id for h in searcher.search(SearchRequest.parse(q=q, mode=mode, k=100)).results}
+
+
+def segment_files(index: Path) -> dict[str, tuple[int, int, int]]:
+    return {str(p.relative_to(index)): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in (index / "segments").rglob("*") if p.is_file()}
+
+
+def test_incremental_build_takes_new_changed_and_deleted_files(corpus: Path, tiny_model: Path,
+                                                                tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, str(tiny_model), log=quiet)
+    (corpus / "new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "utf8-bom.txt").write_text("温泉旅游节开幕\n\n改写后的段落：温泉节改在冬季举办。\n", encoding="utf-8")
+    (corpus / "gbk.txt").unlink()
+    report = build_index(corpus, index, log=quiet)
+    assert sorted(report.added) == ["new", "utf8-bom"] and report.replaced == ["utf8-bom"]
+    assert report.removed == ["gbk"] and report.unchanged == 6
+    searcher = Searcher.open(index)
+    for mode in MODES:  # no ghosts of the old or deleted text, in either retriever
+        assert "gbk" not in ids_found(searcher, "侨乡博物馆举办华侨文物特展", mode)
+        assert "utf8-bom" not in ids_found(searcher, "酒店入住率明显上升", mode)
+        assert "new" in ids_found(searcher, "海上风电装备产业园", mode) or mode == "semantic"
+    top = searcher.search(SearchRequest.parse(q="江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。",
+                                              mode="semantic", k=1)).results[0]
+    assert top.article_id == "new"
+    assert searcher.manifest.counts.articles == 8
+
+
+def test_adding_one_article_touches_only_that_article(corpus: Path, tiny_model: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, str(tiny_model), log=quiet)
+    before = segment_files(index)
+    report = add_files(corpus, index, [("new.txt", NEW.encode())], log=quiet)
+    after = segment_files(index)
+    assert all(after[name] == stat for name, stat in before.items())  # existing segment files untouched
+    assert report.added == ["new"] and report.embedded == report.passages_added["new"] == 1
+    new_files = set(after) - set(before)
+    assert {Path(n).name for n in new_files} >= {"store.sqlite", "vectors.faiss", "keyword-postings.npz"}
+    assert (corpus / "new.txt").read_text(encoding="utf-8") == NEW  # stored in the corpus too
+
+
+def test_updates_and_deletes_leave_no_ghosts_and_growth_stays_bounded(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    for round_ in range(24):
+        text = f"第{round_}版\n\n版本标记甲{round_}乙。海上风电装备产业园第{round_}次更新。\n"
+        add_files(corpus, index, [("churn.txt", text.encode())], log=quiet)
+        if round_ == 20:
+            assert ids_found(Searcher.open(index), "版本标记甲20乙", "keyword") >= {"churn"}
+        if round_ % 3 == 2:
+            remove_articles(corpus, index, ["churn"], log=quiet)
+        manifest = Manifest.read(IndexLayout(index).current_dir())
+        assert len(manifest.segments) <= MAX_SEGMENTS
+    searcher = Searcher.open(index)
+    stored = sum(ref.passages for ref in manifest.segments)
+    assert manifest.counts.articles == 8 and stored <= 2 * manifest.counts.passages
+    assert "churn" not in ids_found(searcher, "版本标记甲23乙", "keyword")  # removed in the last round
+    assert "churn" not in ids_found(searcher, "海上风电装备产业园第21次更新", "keyword")
+    assert not (corpus / "churn.txt").exists()
+    with pytest.raises(NotFound):
+        remove_articles(corpus, index, ["churn"], log=quiet)
+
+
+def test_a_bad_file_is_rejected_before_anything_is_written(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    with pytest.raises(ArticleError, match="bad.txt: binary"):
+        add_files(corpus, index, [("good.txt", NEW.encode()), ("bad.txt", b"\x00\x01binary")], log=quiet)
+    assert not (corpus / "good.txt").exists() and IndexLayout(index).current_generation() == 1
+
+
+def test_a_second_writer_can_wait_for_the_first(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    held = threading.Event()
+
+    def hold() -> None:
+        with IndexLayout(index).writer_lock():
+            held.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait()
+    started = time.monotonic()
+    report = add_files(corpus, index, [("new.txt", NEW.encode())], log=quiet, wait=10)
+    assert report.added == ["new"] and time.monotonic() - started >= 0.3
+    thread.join()
+
+
+def test_watch_indexes_files_once_written_and_drops_deleted_ones(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_corpus, args=(corpus, index, None),
+                               kwargs={"settle": 0.5, "log": quiet, "stop": stop})
+    watcher.start()
+    try:
+        time.sleep(0.5)
+        with open(corpus / "slow.txt", "w", encoding="utf-8") as handle:  # written in two parts
+            handle.write("慢慢写入的文章\n\n第一部分，")
+            handle.flush()
+            time.sleep(0.3)
+            handle.write("第二部分写完了海上风电装备。\n")
+        assert wait_for(lambda: "slow" in ids_found(Searcher.open(index), "海上风电装备", "keyword"))
+        article = Searcher.open(index).article("slow")
+        assert article.passages[0].text == "第一部分，第二部分写完了海上风电装备。"  # never the half-written file
+        (corpus / "slow.txt").unlink()
+        assert wait_for(lambda: "slow" not in ids_found(Searcher.open(index), "海上风电装备", "keyword"))
+        (corpus / "broken.txt").write_bytes(b"\x00\x00binary")
+        assert wait_for(lambda: any(f["path"] == "broken.txt" for f in Searcher.open(index).info()["failed"]))
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

@@ -1,0 +1,97 @@
+"""POST and DELETE /api/articles through Flask's test client: auth, limits, bad input, and what gets stored."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from test_api import check
+from webapp import create_app
+
+TOKEN = "s3cret-token-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ARTICLE = {"title": "海上风电", "text": "江门海上风电装备产业园首期开工。\n\n第二段：项目总投资二十亿元。",
+           "date": "2026-11-26", "source": "测试", "url": "https://example.org/a"}
+
+
+@pytest.fixture()
+def setup(corpus_dir: Path, tmp_path: Path):
+    corpus = Path(shutil.copytree(corpus_dir, tmp_path / "corpus"))
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=lambda _: None)
+    app = create_app({"WENKU_INDEX": str(index), "WENKU_API_TOKEN": TOKEN, "MAX_CONTENT_LENGTH": 64 * 1024})
+    return app.test_client(), corpus
+
+
+@pytest.fixture(scope="module")
+def openapi(app) -> dict:
+    return app.test_client().get("/api/openapi.json").get_json()
+
+
+def test_json_article_is_stored_indexed_and_searchable(setup, openapi: dict) -> None:
+    client, corpus = setup
+    response = client.post("/api/articles", json=ARTICLE, headers=AUTH)
+    assert response.status_code == 201
+    body = response.get_json()
+    check(openapi, "/api/articles", 201, body, "post")
+    assert body["passages"] == 2 and body["replaced"] is False
+    stored = corpus / f"{body['id']}.md"
+    assert stored.exists() and "title: 海上风电" in stored.read_text(encoding="utf-8")
+    hits = client.get("/api/search?q=海上风电装备产业园&mode=keyword").get_json()["results"]
+    assert hits[0]["article_id"] == body["id"] and hits[0]["date"] == "2026-11-26"
+    again = client.post("/api/articles", json={**ARTICLE, "id": body["id"], "text": "改写：海上风电二期。"}, headers=AUTH)
+    assert again.status_code == 200 and again.get_json()["replaced"] is True
+    assert client.get(f"/api/articles/{body['id']}").get_json()["passages"][0]["text"] == "改写：海上风电二期。"
+
+
+def test_file_upload_in_gbk_and_delete(setup, openapi: dict) -> None:
+    client, corpus = setup
+    raw = "上传的文章\n\n侨乡陈皮产业再创新高。".encode("gbk")
+    response = client.post("/api/articles", data={"file": (io.BytesIO(raw), "上传.txt")}, headers=AUTH,
+                           content_type="multipart/form-data")
+    assert response.status_code == 201 and response.get_json()["id"] == "上传"
+    assert (corpus / "上传.txt").read_bytes() == raw  # stored as received
+    deleted = client.delete("/api/articles/上传", headers=AUTH)
+    assert deleted.status_code == 200
+    check(openapi, "/api/articles/{article_id}", 200, deleted.get_json(), "delete")
+    assert not (corpus / "上传.txt").exists()
+    assert client.get("/api/articles/上传").status_code == 404
+    assert client.delete("/api/articles/上传", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize(("kwargs", "status", "code"), [
+    ({"json": ARTICLE}, 401, "unauthorized"),
+    ({"json": ARTICLE, "headers": {"Authorization": "Bearer wrong"}}, 401, "unauthorized"),
+    ({"json": ARTICLE, "headers": {"Authorization": f"Basic {TOKEN}"}}, 401, "unauthorized"),
+    ({"json": {"title": "只有标题"}, "headers": AUTH}, 400, "bad_request"),
+    ({"json": {"title": " ", "text": "x"}, "headers": AUTH}, 400, "bad_request"),
+    ({"json": {**ARTICLE, "id": "../escape"}, "headers": AUTH}, 400, "bad_request"),
+    ({"data": "not json", "headers": {**AUTH, "Content-Type": "application/json"}}, 400, "bad_request"),
+    ({"data": {"file": (io.BytesIO(b"\x00\x01\x02binary"), "x.txt")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("文章".encode()), "x.pdf")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"json": {**ARTICLE, "text": "字" * 70_000}, "headers": AUTH}, 413, "request_entity_too_large"),
+])
+def test_bad_writes_are_refused_and_write_nothing(setup, openapi: dict, kwargs: dict, status: int, code: str) -> None:
+    client, corpus = setup
+    before = sorted(p.name for p in corpus.rglob("*"))
+    response = client.post("/api/articles", **kwargs)
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
+    check(openapi, "/api/articles", status, response.get_json(), "post")
+    assert sorted(p.name for p in corpus.rglob("*")) == before
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_write_routes_are_off_without_a_token(keyword_index: Path, openapi: dict) -> None:
+    client = create_app({"WENKU_INDEX": str(keyword_index), "WENKU_API_TOKEN": ""}).test_client()
+    for response in (client.post("/api/articles", json=ARTICLE, headers=AUTH),
+                     client.delete("/api/articles/gbk", headers=AUTH)):
+        assert response.status_code == 403
+        assert "WENKU_API_TOKEN" in response.get_json()["error"]["message"]
+    check(openapi, "/api/articles", 403, response.get_json(), "post")
