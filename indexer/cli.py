@@ -70,8 +70,9 @@ def _summary(report: UpdateReport, index_dir: Path, started: float) -> str:
                f"passages added, {report.unchanged} unchanged)")
     semantic = (f"model {m.model.name} ({m.model.dimension}-d), embedded {report.embedded}, reused "
                 f"{report.reused_vectors} cached" if m.model else "keyword only")
+    merged = f" ({report.merged_segments} merged)" if report.merged_segments else ""
     return (f"{changes}; index {index_dir} generation {m.generation}: {m.counts.articles} articles, "
-            f"{m.counts.passages} passages, {len(m.segments)} segments; {semantic}; "
+            f"{m.counts.passages} passages, {len(m.segments)} segments{merged}; {semantic}; "
             f"{time.perf_counter() - started:.1f} s")
 
 

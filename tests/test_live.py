@@ -94,6 +94,15 @@ def _in_corpus_only(corpus: Path, index: Path, ids: list[str]) -> set[str]:
     return {i for i in ids if (corpus / f"{i}.txt").exists()}
 
 
+def seed_index(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus holding only the seed article, and its keyword index."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    build_index(corpus, tmp_path / "index", keyword_only=True, log=quiet)
+    return corpus, tmp_path / "index"
+
+
 def get_json(url: str) -> tuple[int, dict, dict]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, dict(response.headers), json.loads(response.read())
@@ -107,11 +116,7 @@ def write(base: str, method: str, path: str, body: dict | None = None) -> dict:
 
 
 def test_queries_during_adds_and_removes_never_fail_and_see_one_generation(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / SEED.name).write_bytes(SEED.read_bytes())
-    index = tmp_path / "index"
-    build_index(corpus, index, keyword_only=True, log=quiet)
+    corpus, index = seed_index(tmp_path)
     expected: dict[int, set[str]] = {1: set()}
     failures: list[str] = []
     checked = [0]
@@ -152,11 +157,7 @@ def test_queries_during_adds_and_removes_never_fail_and_see_one_generation(tmp_p
 
 
 def test_every_worker_serves_a_new_generation_within_a_second(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / SEED.name).write_bytes(SEED.read_bytes())
-    index = tmp_path / "index"
-    build_index(corpus, index, keyword_only=True, log=quiet)
+    corpus, index = seed_index(tmp_path)
     with running_server(index, workers=2, threads=2) as base:
         for _ in range(20):  # both workers have loaded generation 1
             assert get_json(f"{base}/api/health")[2]["generation"] == 1

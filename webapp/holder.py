@@ -61,11 +61,6 @@ class SearcherHolder:
             raise self._error
         return self._searcher
 
-    @property
-    def error(self) -> WenkuError | None:
-        """Why no index is loaded (None when one is)."""
-        return self._error if self._searcher is None else None
-
 
 def current_holder() -> SearcherHolder:
     """The holder of the app handling this request."""
