@@ -237,3 +237,43 @@ def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int
         build_index(corpus, index_dir, model, log=_log, progress=True)
     click.echo(f"serving http://{host}:{port}/ (index {index_dir}, {workers} workers × {threads} threads)", err=True)
     run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model}, host, port, workers, threads)
+
+
+@main.command(name="eval")
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_index_option
+@_model_option(None, "Model to embed queries with (default: the index's).")
+@click.option("--mode", "modes", type=click.Choice(MODES), multiple=True,
+              help="Mode to evaluate (repeatable) [default: every mode the index can serve].")
+@click.option("-k", "k", type=click.IntRange(10, MAX_K), default=10, show_default=True, help="Ranking depth.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
+@_handle_errors
+def evaluate(qrels: Path, index_dir: Path, model: str | None, modes: tuple[str, ...], k: int, as_json: bool) -> None:
+    """Recall@1/5/10, MRR@10 and nDCG@10 of each mode on QRELS (JSONL, or SQuAD-style JSON such as CMRC 2018)."""
+    from .evaluate import Retrieved, evaluate as run_evaluation, load_qrels
+    from .searcher import Searcher
+
+    judgements = load_qrels(qrels)
+    searcher = Searcher.open(index_dir, model)
+    figures: dict[str, dict[str, float] | str] = {}
+    for mode in modes or tuple(searcher.modes):
+        if mode not in searcher.modes:
+            figures[mode] = f"unavailable: {searcher.semantic_unavailable}"
+            continue
+
+        def run(q: str, mode: str = mode) -> list[Retrieved]:
+            request = SearchRequest.parse(q=q[:10_000], mode=mode, k=k)
+            return [Retrieved(h.article_id, h.text) for h in searcher.search(request).results]
+
+        figures[mode] = run_evaluation(judgements, run)
+    if as_json:
+        click.echo(json.dumps({"qrels": str(qrels), "index": str(index_dir), "k": k, "modes": figures},
+                              ensure_ascii=False, indent=2))
+        return
+    columns = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+    click.echo(f"{'mode':<10}" + "".join(f"{c:>11}" for c in columns) + f"{'queries':>9}")
+    for mode, values in figures.items():
+        if isinstance(values, str):
+            click.echo(f"{mode:<10} {values}")
+        else:
+            click.echo(f"{mode:<10}" + "".join(f"{values[c]:>11.4f}" for c in columns) + f"{int(values['queries']):>9}")

@@ -1,0 +1,148 @@
+"""Shared pieces of the benchmarks: real CCTV text, synthetic large indexes, random stand-in vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.analyzer import Analyzer  # noqa: E402
+from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
+from indexer.embed import ModelInfo  # noqa: E402
+from indexer.ingest import Article  # noqa: E402
+from indexer.keyword import KeywordIndex  # noqa: E402
+from indexer.layout import IndexLayout  # noqa: E402
+from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
+from indexer.segment import new_segment_id, write_segment  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+CCTV = SHARED / "cctv_news"
+DIMENSION = 384  # intfloat/multilingual-e5-small
+
+
+def cctv_items(limit: int | None = None) -> Iterator[tuple[str, str, list[str]]]:
+    """(date, title, paragraphs) of every detailed news item, oldest first."""
+    count = 0
+    for path in sorted(CCTV.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        detail = text.split("## 详细新闻", 1)[-1]
+        for block in re.split(r"^### ", detail, flags=re.M)[1:]:
+            title, _, body = block.partition("\n")
+            body = re.sub(r"<!--.*?-->|\*\*|\[查看原文\]\([^)]*\)", "", body)
+            paragraphs = [line.strip() for line in body.splitlines() if len(line.strip()) >= 10]
+            if paragraphs:
+                yield path.stem, title.strip(), paragraphs
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+
+
+def cctv_paragraphs(limit: int) -> list[str]:
+    """Up to `limit` CCTV news paragraphs."""
+    out: list[str] = []
+    for _, _, paragraphs in cctv_items():
+        out.extend(paragraphs)
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def random_unit_vectors(n: int, dimension: int = DIMENSION, seed: int = 0) -> np.ndarray:
+    """Random L2-normalised float32 vectors: the stand-in for embeddings past what we can embed here."""
+    vectors = np.random.default_rng(seed).standard_normal((n, dimension), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+class RandomEncoder:
+    """Encoder stand-in (benchmarks only): random unit vectors, deterministic per text, default model's shape."""
+
+    def __init__(self, dimension: int = DIMENSION) -> None:
+        self.info = ModelInfo(name="random-unit-vectors", fingerprint="random", dimension=dimension,
+                              max_seq_length=512, query_prompt="", passage_prompt="")
+
+    def max_passage_chars(self) -> int:
+        return ChunkerSettings().max_chars
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        seeds = [int.from_bytes(hashlib.sha1(t.encode()).digest()[:4], "little") for t in texts]
+        return np.vstack([random_unit_vectors(1, self.info.dimension, s) for s in seeds]) if texts else \
+            np.zeros((0, self.info.dimension), np.float32)
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._vectors(texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._vectors([text])
+
+
+def analyse(paragraphs: Sequence[str]) -> list[list[str]]:
+    """Terms of each paragraph, with the product's analyzer."""
+    analyzer = Analyzer()
+    return [analyzer.terms(p) for p in paragraphs]
+
+
+def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], unique: Sequence[list[str]],
+                    vectors: bool, articles_per: int = 20) -> Manifest:
+    """Publish a one-segment index of `size` passages cycling through real paragraphs (tokenised once each).
+
+    Real text keeps BM25 statistics realistic; cycling lets us reach sizes beyond the data set.
+    """
+    analyzer = Analyzer()
+    n_articles = (size + articles_per - 1) // articles_per
+    articles = [Article(id=f"syn-{a}", path=f"syn-{a}.txt", title=f"合成文章{a}", text="", body_start=0, date=None,
+                        source=None, url=None, sha256=f"{a:064x}", encoding="utf-8") for a in range(n_articles)]
+    passages = [Passage(article_id=f"syn-{i // articles_per}", seq=i % articles_per,
+                        text=paragraphs[i % len(paragraphs)], start=0, end=0, paragraph=i % articles_per + 1)
+                for i in range(size)]
+    keyword = KeywordIndex.build(unique[i % len(unique)] for i in range(size))
+    layout = IndexLayout(index_dir)
+    segment_id = new_segment_id()
+    encoder = RandomEncoder()
+    layout.segment_dir(segment_id).mkdir(parents=True)
+    write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword,
+                  random_unit_vectors(size) if vectors else None)
+    manifest = Manifest(generation=1, created_at=time.strftime("%Y-%m-%dT%H:%M:%S"), corpus=str(index_dir / "corpus"),
+                        counts=Counts(articles=n_articles, passages=size), tokenizer=analyzer.settings,
+                        chunker=ChunkerSettings(), model=encoder.info if vectors else None,
+                        segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size)])
+    staging = layout.staging_dir("generations")
+    manifest.write(staging)
+    layout.publish(staging, 1)
+    (index_dir / "corpus").mkdir(exist_ok=True)
+    return manifest
+
+
+def machine() -> str:
+    """One line describing where a figure was measured."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu}, {cores} cores, Python {platform.python_version()}"
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 of latencies in milliseconds."""
+    values = np.asarray(samples_ms)
+    return {f"p{q}": round(float(np.percentile(values, q)), 3) for q in (50, 95, 99)}
+
+
+def emit(name: str, result: dict) -> None:
+    """Print a result as one JSON line (collected into benchmarks/results/)."""
+    result = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **result}
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    with open(out / f"{name}.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(result, ensure_ascii=False) + "\n")
