@@ -89,7 +89,7 @@ def main() -> None:
     if not corpus.is_dir():
         print(f"wrote {write_corpus(corpus)} articles to {corpus}", flush=True)
     started = time.perf_counter()
-    build_index(corpus, index, args.model, keyword_only=args.model is None, log=lambda _: None)
+    build_index(corpus, index, args.model, keyword_only=args.model is None, rebuild=True, log=lambda _: None)
     build_s = time.perf_counter() - started
     searcher = Searcher.open(index, args.model)
     qrels = load_qrels(CMRC)
@@ -99,8 +99,10 @@ def main() -> None:
             Retrieved(h.article_id, h.text) for h in searcher.search(SearchRequest.parse(q=q, mode=mode)).results])
     results["BM25 Han unigrams (txtai-style)"] = evaluate(qrels, baseline(searcher, unigrams))
     results["BM25 Han bigrams (ES cjk)"] = evaluate(qrels, baseline(searcher, bigrams))
-    emit("quality_cmrc", {"passages": int(np.count_nonzero(searcher.view.live)),
-                          "articles": searcher.manifest.counts.articles, "build_s": round(build_s, 1),
+    passages = int(np.count_nonzero(searcher.view.live))
+    emit("quality_cmrc", {"passages": passages, "articles": searcher.manifest.counts.articles,
+                          "failed_files": len(searcher.manifest.failed), "build_s": round(build_s, 1),
+                          "build_passages_per_s": round(passages / build_s),
                           "model": args.model, "results": results})
 
 

@@ -17,6 +17,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
 from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
 from indexer.embed import ModelInfo  # noqa: E402
@@ -94,7 +95,7 @@ def analyse(paragraphs: Sequence[str]) -> list[list[str]]:
 
 
 def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], unique: Sequence[list[str]],
-                    vectors: bool, articles_per: int = 20) -> Manifest:
+                    vectors: bool, articles_per: int = 20, flat: bool = False) -> Manifest:
     """Publish a one-segment index of `size` passages cycling through real paragraphs (tokenised once each).
 
     Real text keeps BM25 statistics realistic; cycling lets us reach sizes beyond the data set.
@@ -111,8 +112,14 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
     segment_id = new_segment_id()
     encoder = RandomEncoder()
     layout.segment_dir(segment_id).mkdir(parents=True)
-    write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword,
-                  random_unit_vectors(size) if vectors else None)
+    exact_max = indexer.vectors.EXACT_MAX
+    if flat:  # an HNSW graph of 1M vectors takes tens of minutes to build on 2 cores; flat is a memcpy
+        indexer.vectors.EXACT_MAX = max(exact_max, size)
+    try:
+        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword,
+                      random_unit_vectors(size) if vectors else None)
+    finally:
+        indexer.vectors.EXACT_MAX = exact_max
     manifest = Manifest(generation=1, created_at=time.strftime("%Y-%m-%dT%H:%M:%S"), corpus=str(index_dir / "corpus"),
                         counts=Counts(articles=n_articles, passages=size), tokenizer=analyzer.settings,
                         chunker=ChunkerSettings(), model=encoder.info if vectors else None,

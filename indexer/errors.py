@@ -51,6 +51,18 @@ class ArticleError(WenkuError):
     code = "bad_article"
 
 
+class Unauthorized(WenkuError):
+    """A write request's bearer token is missing or wrong."""
+
+    code = "unauthorized"
+
+
+class WritesDisabled(WenkuError):
+    """Write routes are off because no API token is configured."""
+
+    code = "writes_disabled"
+
+
 class NotFound(WenkuError):
     """An article or passage id does not exist in the index."""
 

@@ -42,7 +42,7 @@ class Relevant(BaseModel):
 class Qrel(BaseModel):
     """One query and what is relevant for it."""
 
-    q: str
+    q: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
     relevant: list[Relevant] = Field(min_length=1)
 
 
@@ -71,8 +71,11 @@ def load_qrels(path: Path, squad_prefix: str = "cmrc-") -> list[Qrel]:
             squad = json.loads(text)
         except ValueError as exc:
             raise QueryError(f"{path}: not valid JSON ({exc})") from exc
-        return [Qrel(q=qa["question"], relevant=[Relevant(article_id=squad_article_id(paragraph["id"], squad_prefix))])
-                for entry in squad["data"] for paragraph in entry["paragraphs"] for qa in paragraph["qas"]]
+        # The CMRC trial set has a question that is empty; it cannot be asked, so it is left out.
+        return [Qrel(q=qa["question"].strip(),
+                     relevant=[Relevant(article_id=squad_article_id(paragraph["id"], squad_prefix))])
+                for entry in squad["data"] for paragraph in entry["paragraphs"] for qa in paragraph["qas"]
+                if qa["question"].strip()]
     qrels: list[Qrel] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

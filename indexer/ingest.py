@@ -18,9 +18,12 @@ ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-# Text a human would call readable: CJK, ASCII, CJK and general punctuation, full-width forms.
-_PLAUSIBLE = re.compile(r"[\u0020-\u007e\u00a0-\u024f\u2000-\u206f\u2190-\u27bf\u3000-\u303f"
-                        r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f\n\t]")
+# Text a human would call readable: Latin, Greek, Cyrillic, CJK (with kana, Hangul, bopomofo), punctuation,
+# full-width forms. Only the permissive GB18030 fallback is held to it; it decodes most byte soup.
+_PLAUSIBLE = re.compile(r"[\u0020-\u007e\u00a0-\u052f\u2000-\u206f\u2100-\u27bf\u2e80-\u2fdf\u3000-\u33ff"
+                        r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+                        r"\U00020000-\U0003134f\n\t\r]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,17 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _looks_like_text(text):
+        if _looks_like_text(text, strict_decode=encoding != "gb18030"):
             return text.lstrip("\ufeff"), encoding
     raise ArticleError(f"undecodable: not valid {' or '.join(candidates)} text")
 
 
-def _looks_like_text(text: str) -> bool:
-    """Reject decodes that are mostly control characters or unlikely code points (binary data)."""
+def _looks_like_text(text: str, strict_decode: bool) -> bool:
+    """Reject binary data: many control characters, or (after a permissive decode) mostly unlikely code points."""
     sample = text[:20000]
-    if not sample.strip():
+    if not sample.strip() or len(_CONTROL.findall(sample)) > 0.01 * len(sample):
         return False
-    plausible = len(_PLAUSIBLE.findall(sample))
-    return plausible / len(sample) >= 0.95
+    return strict_decode or len(_PLAUSIBLE.findall(sample)) >= 0.95 * len(sample)
 
 
 def article_id_for(relative_path: str) -> str:

@@ -37,7 +37,8 @@ def test_squad_files_become_qrels_of_their_paragraph(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("line", ['{"q": "x"}', '{"q": "x", "relevant": []}', '{"q": "x", "relevant": [{}]}',
-                                  'not json', '{"q": "x", "relevant": [{"article_id": "a", "grade": 0}]}'])
+                                  'not json', '{"q": "x", "relevant": [{"article_id": "a", "grade": 0}]}',
+                                  '{"q": "  ", "relevant": [{"article_id": "a"}]}'])
 def test_bad_qrels_are_clear_errors(tmp_path: Path, line: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(line + "\n", encoding="utf-8")

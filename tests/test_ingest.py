@@ -18,6 +18,8 @@ from indexer.ingest import article_id_for, decode_bytes, parse_article, read_cor
     (b"\xfe\xff" + UTF16_TEXT.encode("utf-16-be"), UTF16_TEXT, "utf-16"),
     (GBK_TEXT.encode("gbk"), GBK_TEXT, "gb18030"),
     (GB18030_TEXT.encode("gb18030"), GB18030_TEXT, "gb18030"),
+    ("日文「ガンダム」と韓文한국어、俄文Москва。".encode("utf-8"), "日文「ガンダム」と韓文한국어、俄文Москва。", "utf-8"),
+    ("日文「ガンダム」の資料。".encode("gb18030"), "日文「ガンダム」の資料。", "gb18030"),
 ])
 def test_decodes_every_supported_encoding(raw: bytes, text: str, encoding: str) -> None:
     assert decode_bytes(raw) == (text, encoding)

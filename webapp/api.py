@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from indexer.build import add_files, remove_articles
 from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
-                            NotFound, QueryError, WenkuError)
+                            NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
 from indexer.ingest import article_id_for
 from indexer.schema import (ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse, Health,
                             SearchRequest)
@@ -30,25 +30,10 @@ log = logging.getLogger(__name__)
 WRITE_WAIT = 30.0  # seconds a write request waits for another writer before answering 503
 
 
-class WritesDisabled(WenkuError):
-    """Write routes are off because no API token is configured."""
-
-
-class Unauthorized(WenkuError):
-    """The bearer token is missing or wrong."""
-
-
-STATUS_BY_ERROR: dict[type[WenkuError], tuple[int, str]] = {
-    QueryError: (400, "bad_request"),
-    ArticleError: (400, "bad_article"),
-    Unauthorized: (401, "unauthorized"),
-    WritesDisabled: (403, "writes_disabled"),
-    NotFound: (404, "not_found"),
-    IndexNotFound: (503, "index_unavailable"),
-    IndexCorrupt: (503, "index_unavailable"),
-    ModelMismatch: (503, "index_unavailable"),
-    ModelUnavailable: (503, "index_unavailable"),
-    IndexBusy: (503, "index_busy"),
+# HTTP status of each error; the JSON `code` is the error class's own.
+STATUS_BY_ERROR: dict[type[WenkuError], int] = {
+    QueryError: 400, ArticleError: 400, Unauthorized: 401, WritesDisabled: 403, NotFound: 404,
+    IndexNotFound: 503, IndexCorrupt: 503, ModelMismatch: 503, ModelUnavailable: 503, IndexBusy: 503,
 }
 
 
@@ -202,9 +187,9 @@ def register_api_errors(app: Flask) -> None:
 
     @app.errorhandler(WenkuError)
     def wenku_error(exc: WenkuError):  # type: ignore[no-untyped-def]
-        status, code = next((v for k, v in STATUS_BY_ERROR.items() if isinstance(exc, k)), (500, "internal"))
+        status = next((v for k, v in STATUS_BY_ERROR.items() if isinstance(exc, k)), 500)
         if request.path.startswith("/api"):
-            response, status = error_response(status, code, str(exc))
+            response, status = error_response(status, exc.code, str(exc))
             if isinstance(exc, Unauthorized):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="wenku"'
             return response, status
