@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import socket
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +83,8 @@ class Encoder:
 
     def __init__(self, model: SentenceTransformer, name: str) -> None:
         self.model = model
+        # Hugging Face fast tokenizers fail ("Already borrowed") when one instance is used from two threads.
+        self._lock = threading.Lock()
         query, passage = _prompts(name, model)
         self.info = ModelInfo(
             name=name,
@@ -101,8 +104,9 @@ class Encoder:
         """Normalised embeddings of texts with the given prompt prefixed."""
         if not texts:
             return np.zeros((0, self.info.dimension), np.float32)
-        vectors = self.model.encode([prompt + t for t in texts], batch_size=batch_size, convert_to_numpy=True,
-                                    normalize_embeddings=True, show_progress_bar=False)
+        with self._lock:
+            vectors = self.model.encode([prompt + t for t in texts], batch_size=batch_size, convert_to_numpy=True,
+                                        normalize_embeddings=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:

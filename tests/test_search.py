@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -214,3 +215,21 @@ def test_missing_and_corrupt_indexes_are_clear_errors(keyword_index: Path, tmp_p
     manifest.write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorrupt):
         Searcher.open(broken)
+
+
+def test_concurrent_semantic_queries_from_many_threads(searcher: Searcher) -> None:
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            for i in range(15):
+                search(searcher, f"新能源产业园第{seed}-{i}号项目的建设进展如何", mode="hybrid", k=5)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

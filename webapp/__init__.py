@@ -27,7 +27,6 @@ def _default_config() -> dict[str, Any]:
         "WENKU_API_TOKEN": os.environ.get("WENKU_API_TOKEN", ""),
         "WENKU_CORPUS": os.environ.get("WENKU_CORPUS") or None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("WENKU_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
-        "JSON_SORT_KEYS": False,
     }
 
 
