@@ -26,7 +26,7 @@ from .keyword import KeywordIndex
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
-from .store import Store
+from .store import STORE_FILE, Store
 
 Log = Callable[[str], None]
 MAX_SEGMENTS = 8
@@ -87,7 +87,7 @@ class IndexWriter:
             return found
         for ref in self.base.segments:
             dead = set(self._tombstones(ref).articles)
-            store = Store(self.layout.segment_dir(ref.id) / "store.sqlite")
+            store = Store(self.layout.segment_dir(ref.id) / STORE_FILE)
             for article_id, (sha, path) in store.articles_by_id(ids).items():
                 if article_id not in dead:
                     found[article_id] = (ref.id, sha, path)
@@ -134,7 +134,7 @@ class IndexWriter:
 
     def _bury(self, state: _SegmentState, article_id: str) -> None:
         """Tombstone an article and its passages in one segment."""
-        store = Store(self.layout.segment_dir(state.ref.id) / "store.sqlite")
+        store = Store(self.layout.segment_dir(state.ref.id) / STORE_FILE)
         state.tombstones.articles.append(article_id)
         state.tombstones.passages.extend(store.passage_nums(article_id))
         state.changed = True
