@@ -48,6 +48,8 @@ class EmbeddingCache:
         self.misses += len(missing)
         if progress and len(texts) > len(missing):
             progress(len(texts) - len(missing))
+        # Length-sorted batches pad less: the model's cost follows the longest text of each batch.
+        missing.sort(key=lambda i: len(texts[i]))
         for begin in range(0, len(missing), batch):
             rows = missing[begin:begin + batch]
             vectors = encode([texts[i] for i in rows])
