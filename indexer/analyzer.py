@@ -23,6 +23,7 @@ STOPWORDS = frozenset(
     "a an and or not the of to in on for is are was be by with as at from".split()
 )
 _HAS_WORD = re.compile(r"\w")
+_JIEBA_BLOCK = jieba.re_han_default
 _init_lock = threading.Lock()
 _initialised = False
 
@@ -78,15 +79,37 @@ def _ensure_jieba() -> None:
             _initialised = True
 
 
+def _fold_table() -> dict[int, str]:
+    """str.translate table of every BMP (and CJK compatibility) character that NFKC + lowercasing changes.
+
+    Built once at import (about 65k look-ups); folding is then one C-speed translate instead of a Python loop.
+    """
+    table: dict[int, str] = {}
+    for code in list(range(0x10000)) + list(range(0x2F800, 0x2FA20)):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        piece = unicodedata.normalize("NFKC", char).lower()
+        if piece != char and piece:
+            table[code] = piece
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Text NFKC-folded and lowercased character by character, as the analyzer sees it."""
+    return text.translate(_FOLD_TABLE)
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
-    """NFKC-fold and lowercase per character, with a map from folded index to original index."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        piece = unicodedata.normalize("NFKC", char).lower() if ord(char) > 0x7F or char.isupper() else char
-        folded.append(piece)
-        origin.extend([index] * len(piece))
-    return "".join(folded), origin
+    """Fold text, with a map from folded index to original index."""
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text):  # nothing expanded (nothing folds to nothing): positions line up
+        return folded, list(range(len(text)))
+    origin = [index for index, char in enumerate(text) for _ in _FOLD_TABLE.get(ord(char), char)]
+    return folded, origin
 
 
 class Analyzer:
@@ -111,8 +134,28 @@ class Analyzer:
         return [token.term for token in self.tokens(text)]
 
     def match_spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
-        """Merged [start, end) spans of text whose analysed terms are in `terms`."""
-        spans = sorted((t.start, t.end) for t in self.tokens(text) if t.term in terms)
+        """Merged [start, end) spans of text whose analysed terms are in `terms`.
+
+        jieba segments each run of word characters (its `re_han_default` blocks) on its own, so analysing only
+        the runs that contain a query term as a substring yields exactly the tokens a full analysis would there.
+        Outside those runs jieba emits single characters, which match only single-character terms.
+        """
+        if not terms:
+            return []
+        folded, origin = _normalise(text)
+        spans: list[tuple[int, int]] = []
+        position = 0
+        for block in _JIEBA_BLOCK.finditer(folded):
+            spans.extend((origin[i], origin[i] + 1) for i in range(position, block.start()) if folded[i] in terms)
+            position = block.end()
+            piece = block.group()
+            if not any(term in piece for term in terms):
+                continue
+            for term, start, end in jieba.tokenize(piece, mode="search", HMM=self.settings.hmm):
+                if term.strip() in terms:
+                    spans.append((origin[block.start() + start], origin[block.start() + end - 1] + 1))
+        spans.extend((origin[i], origin[i] + 1) for i in range(position, len(folded)) if folded[i] in terms)
+        spans.sort()
         merged: list[tuple[int, int]] = []
         for start, end in spans:
             if merged and start <= merged[-1][1]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .analyzer import Analyzer, highlight_html
+from .analyzer import Analyzer, fold, highlight_html
 from .embed import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
 from .keyword import top_k
@@ -23,6 +22,7 @@ from .view import IndexView
 
 RRF_K = 60
 MIN_DEPTH = 100
+_WHITESPACE = re.compile(r"\s+")
 _QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
 
 
@@ -39,8 +39,8 @@ class Ranking:
 
 
 def _fold(text: str) -> str:
-    """Text folded for phrase containment: NFKC, lowercase, no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
+    """Text folded for phrase containment: the analyzer's folding, without whitespace."""
+    return _WHITESPACE.sub("", fold(text))
 
 
 def _phrases(query: str) -> list[str]:

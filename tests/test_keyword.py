@@ -54,3 +54,25 @@ def test_scores_across_segments_equal_one_segment_holding_everything() -> None:
     whole = bm25_scores([(KeywordIndex.build(docs), 0)], 4, ["丁", "甲"])
     split = bm25_scores([(KeywordIndex.build(docs[:1]), 0), (KeywordIndex.build(docs[1:]), 1)], 4, ["丁", "甲"])
     assert np.allclose(whole, split)
+
+
+def test_highlighting_only_the_matching_runs_equals_a_full_analysis() -> None:
+    import random
+
+    from conftest import SEED
+
+    analyzer = Analyzer()
+    rng = random.Random(1)
+    texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts.append("日文「ガンダム」と韓文한국어、ＧＤＰ增长8%，新能源汽车产业园")
+    for text in texts:
+        tokens = analyzer.tokens(text)
+        for _ in range(4):
+            terms = set(rng.sample([t.term for t in tokens], min(5, len(tokens))))
+            full: list[tuple[int, int]] = []
+            for start, end in sorted((t.start, t.end) for t in tokens if t.term in terms):
+                if full and start <= full[-1][1]:
+                    full[-1] = (full[-1][0], max(end, full[-1][1]))
+                else:
+                    full.append((start, end))
+            assert analyzer.match_spans(text, terms) == full, (text, terms)
