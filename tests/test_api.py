@@ -129,3 +129,11 @@ def test_cors_is_off_by_default_and_configurable(hybrid_index: Path) -> None:
     allowed = create_app({"WENKU_INDEX": str(hybrid_index), "WENKU_CORS_ORIGINS": "https://a.example"}).test_client()
     response = allowed.get("/api/health", headers={"Origin": "https://a.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://a.example"
+
+
+def test_hostile_article_text_is_escaped_in_api_highlights(client) -> None:
+    body = client.get("/api/search?q=恶意文章+脚本标签&mode=keyword&k=1").get_json()
+    hit = body["results"][0]
+    assert hit["article_id"] == "hostile" and "<script>" in hit["text"]  # the text is data, returned as written
+    assert "<script" not in hit["highlight"] and "<img" not in hit["highlight"]
+    assert "&lt;script&gt;" in hit["highlight"] and "<mark>" in hit["highlight"]

@@ -166,3 +166,12 @@ def test_every_worker_serves_a_new_generation_within_a_second(tmp_path: Path) ->
         time.sleep(1.0)
         seen = [get_json(f"{base}/api/health")[2]["generation"] for _ in range(30)]
         assert set(seen) == {report.manifest.generation}, f"stale generations {seen} after {time.monotonic() - published:.2f} s"
+
+
+def test_serve_builds_a_missing_index_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    with running_server(tmp_path / "new-index", corpus=corpus) as base:  # no model here: keyword-only build
+        health = get_json(f"{base}/api/health")[2]
+        assert health["articles"] == 1 and health["passages"] == 35 and health["modes"] == ["keyword"]
