@@ -39,7 +39,7 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                                            "`wenku build --rebuild --keyword-only`") from exc
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
-    return IndexWriter(layout, encoder, unavailable=unavailable, log=log, progress=progress)
+    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress)
 
 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,

@@ -52,6 +52,11 @@ def _model_option(default: str | None, help_text: str) -> Callable[[F], F]:
                         show_envvar=True, help=help_text)
 
 
+def _writer_options(command: F) -> F:
+    """--corpus, --index and --model, as every command that changes the index takes them."""
+    return _corpus_option(_index_option(_model_option(None, "Model (default: the index's).")(command)))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wenku")
 def main() -> None:
@@ -96,9 +101,7 @@ def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_corpus_option
-@_index_option
-@_model_option(None, "Model (default: the index's).")
+@_writer_options
 @_handle_errors
 def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
     """Copy article files into the corpus and index them (one update for all)."""
@@ -111,9 +114,7 @@ def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | Non
 
 @main.command()
 @click.argument("article_ids", nargs=-1, required=True)
-@_corpus_option
-@_index_option
-@_model_option(None, "Model (default: the index's).")
+@_writer_options
 @_handle_errors
 def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
     """Delete articles (by id) from the corpus folder and the index."""
@@ -125,9 +126,7 @@ def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: s
 
 
 @main.command()
-@_corpus_option
-@_index_option
-@_model_option(None, "Model (default: the index's).")
+@_writer_options
 @click.option("--settle", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
               help="Seconds a file must stay unchanged before it is indexed.")
 @_handle_errors
@@ -262,7 +261,7 @@ def evaluate(qrels: Path, index_dir: Path, model: str | None, modes: tuple[str, 
             continue
 
         def run(q: str, mode: str = mode) -> list[Retrieved]:
-            request = SearchRequest.parse(q=q[:10_000], mode=mode, k=k)
+            request = SearchRequest.parse(q=q, mode=mode, k=k)
             return [Retrieved(h.article_id, h.text) for h in searcher.search(request).results]
 
         figures[mode] = run_evaluation(judgements, run)

@@ -67,7 +67,7 @@ class KeywordIndex:
             counts.append(np.fromiter(tf.values(), np.int32, len(tf)))
             cols.append(np.full(len(tf), doc, np.int32))
         vocab = sorted(term_ids, key=term_ids.__getitem__)
-        return cls.from_triples(vocab, _concat(rows, np.int64), _concat(cols, np.int32), _concat(counts, np.int32),
+        return cls.from_triples(vocab, concat(rows, np.int64), concat(cols, np.int32), concat(counts, np.int32),
                                 np.asarray(lengths, np.int32))
 
     @classmethod
@@ -157,5 +157,6 @@ def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> Key
     return KeywordHits(ranked, acc[ranked], total, mask)
 
 
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The parts joined as one array of dtype (empty when there are none)."""
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

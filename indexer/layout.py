@@ -46,9 +46,9 @@ class IndexLayout:
         """Directory of one immutable segment."""
         return self.root / SEGMENTS_DIR / segment_id
 
-    def tombstones_file(self, name: str) -> Path:
-        """A tombstones file, by the name a manifest records."""
-        return self.root / TOMBSTONES_DIR / name
+    def tombstones_file(self, name: str | None) -> Path | None:
+        """A tombstones file, by the name a manifest records (None when the segment has none)."""
+        return None if name is None else self.root / TOMBSTONES_DIR / name
 
     def read_pending(self) -> list[dict[str, str]]:
         """Files a watcher has seen but not indexed yet, with why ([] when none or unreadable)."""

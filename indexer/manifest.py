@@ -47,6 +47,16 @@ class Tombstones(BaseModel):
     passages: list[int] = []
     articles: list[str] = []
 
+    @classmethod
+    def read(cls, path: Path | None) -> Tombstones:
+        """A tombstones file (none given: nothing deleted); raise IndexCorrupt if unreadable."""
+        if path is None:
+            return cls()
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"tombstones {path.name} unreadable: {exc}") from exc
+
 
 class Manifest(BaseModel):
     """Everything needed to open and trust one index generation."""

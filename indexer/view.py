@@ -27,7 +27,7 @@ class IndexView:
         self.n_docs = int(self.offsets[-1])
         self.live = np.ones(self.n_docs, bool)
         self.dead_articles: list[set[str]] = []
-        for segment, offset, dead in zip(self.segments, self.offsets, tombstones):
+        for offset, dead in zip(self.offsets, tombstones):
             self.live[offset + np.asarray(dead.passages, np.int64)] = False
             self.dead_articles.append(set(dead.articles))
         # Filter columns as global category codes, so a filter or facet is one vectorised pass.
@@ -49,8 +49,7 @@ class IndexView:
             if segment.size != ref.passages:
                 raise IndexCorrupt(f"segment {ref.id} holds {segment.size} passages, the manifest says {ref.passages}")
             segments.append(segment)
-            tombstones.append(Tombstones() if ref.tombstones is None else Tombstones.model_validate_json(
-                layout.tombstones_file(ref.tombstones).read_text()))
+            tombstones.append(Tombstones.read(layout.tombstones_file(ref.tombstones)))
         return cls(manifest, segments, tombstones)
 
     @property

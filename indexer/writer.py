@@ -22,7 +22,7 @@ from .embed import Encoder, ModelInfo
 from .embedding_cache import EmbeddingCache
 from .errors import IndexCorrupt, ModelMismatch
 from .ingest import Article, SkippedFile
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, concat
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
@@ -60,8 +60,8 @@ class _SegmentState:
 class IndexWriter:
     """Applies changes under the writer lock (held by the caller) and publishes a new generation."""
 
-    def __init__(self, layout: IndexLayout, encoder: Encoder | None, *, unavailable: str | None = None,
-                 log: Log = print, progress: bool = False) -> None:
+    def __init__(self, layout: IndexLayout, base: Manifest | None, encoder: Encoder | None, *,
+                 unavailable: str | None = None, log: Log = print, progress: bool = False) -> None:
         self.layout = layout
         self.encoder = encoder
         self.unavailable = unavailable
@@ -72,8 +72,7 @@ class IndexWriter:
         self.chunker = (ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, encoder.max_passage_chars()))
                         if encoder else ChunkerSettings())
         self.model: ModelInfo | None = encoder.info if encoder else None
-        generation = layout.current_generation()
-        self.base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
+        self.base = base
 
     @property
     def incremental(self) -> bool:
@@ -94,12 +93,7 @@ class IndexWriter:
         return found
 
     def _tombstones(self, ref: SegmentRef) -> Tombstones:
-        if ref.tombstones is None:
-            return Tombstones()
-        try:
-            return Tombstones.model_validate_json(self.layout.tombstones_file(ref.tombstones).read_text())
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"tombstones {ref.tombstones} unreadable: {exc}") from exc
+        return Tombstones.read(self.layout.tombstones_file(ref.tombstones))
 
     def apply(self, corpus: Path, upserts: Sequence[Article], deletes: Sequence[str], *, rebuild: bool = False,
               failed: Sequence[SkippedFile] | None = None) -> UpdateReport:
@@ -224,7 +218,9 @@ class IndexWriter:
         for state in states:
             if state.changed:
                 name = f"{state.ref.id}-{generation:06d}.json"
-                self.layout.write_durably(self.layout.tombstones_file(name),
+                path = self.layout.tombstones_file(name)
+                assert path is not None
+                self.layout.write_durably(path,
                                           state.tombstones.model_dump_json().encode())
                 state.ref.tombstones = name
                 state.ref.deleted_articles = len(state.tombstones.articles)
@@ -288,10 +284,7 @@ def _merge_postings(parts: Sequence[tuple[KeywordIndex, np.ndarray]]) -> Keyword
         lengths.append(index.doc_len[keep])
         offset += len(keep)
     ordered = sorted(vocab, key=vocab.__getitem__)
-    terms = np.concatenate(terms_out) if terms_out else np.zeros(0, np.int64)
     # Keep only terms that still occur, so deleted passages leave nothing behind in the vocabulary.
-    used, terms = np.unique(terms, return_inverse=True)
-    return KeywordIndex.from_triples([ordered[i] for i in used], terms.astype(np.int64),
-                                     np.concatenate(docs_out) if docs_out else np.zeros(0, np.int64),
-                                     np.concatenate(tfs_out) if tfs_out else np.zeros(0, np.int32),
-                                     np.concatenate(lengths).astype(np.int32) if lengths else np.zeros(0, np.int32))
+    used, terms = np.unique(concat(terms_out, np.int64), return_inverse=True)
+    return KeywordIndex.from_triples([ordered[i] for i in used], terms.astype(np.int64), concat(docs_out, np.int64),
+                                     concat(tfs_out, np.int32), concat(lengths, np.int32))

@@ -75,6 +75,10 @@ def write_fixture_corpus(folder: Path) -> Path:
     return folder
 
 
+def quiet(_: str) -> None:
+    """A log callback that drops the lines."""
+
+
 READABLE_ARTICLES = 8  # seed, news, gbk, gb18030, utf16, utf8-bom, hostile, long
 SKIPPED_FILES = {"binary.txt", "garbage.txt", "empty.md"}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, SHARED_DATA, running_server
+from conftest import SEED, SHARED_DATA, quiet, running_server
 from indexer.build import add_files, build_index
 from indexer.ingest import read_corpus
 from indexer.layout import IndexLayout
@@ -27,10 +27,6 @@ from indexer.searcher import Searcher
 
 TOKEN = "test-token-0123456789abcdef"
 NEWS = SHARED_DATA / "cctv_news"
-
-
-def quiet(_: str) -> None:
-    pass
 
 
 def news_corpus(folder: Path, days: int) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import quiet
 from indexer.build import add_files, build_index, remove_articles
 from indexer.errors import ArticleError, NotFound
 from indexer.layout import IndexLayout
@@ -20,10 +21,6 @@ from indexer.writer import MAX_SEGMENTS
 
 NEW = "新增文章\n\n江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。\n"
 MODES = ("hybrid", "semantic", "keyword")
-
-
-def quiet(_: str) -> None:
-    pass
 
 
 @pytest.fixture()
