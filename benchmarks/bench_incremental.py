@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python benchmarks/bench_incremental.py [--sizes 10000 100000 1000000] [--runs 5]
 The base index is one synthetic segment of real CCTV paragraphs with random unit vectors (384-d, in an exact
-FAISS index) standing in for embeddings; the added article is embedded by a random-vector stand-in, so the figure is the index's own cost:
-chunking, analysis, writing the new segment, tombstones, manifest, publish, and a reader re-opening the index.
+FAISS index) standing in for embeddings; the added article is embedded by a random-vector stand-in, so the
+figure is the index's own cost: chunking, analysis, writing the new segment, tombstones, manifest, publish, and a reader re-opening the index.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RandomEncoder, analyse, cctv_items, cctv_paragraphs, emit, synthetic_index
+from common import RandomEncoder, analyse, cctv_items, cctv_paragraphs, emit, random_unit_vectors, synthetic_index
 
 from indexer.build import add_files
 from indexer.searcher import Searcher
@@ -36,7 +36,7 @@ def main() -> None:
         try:
             started = time.perf_counter()
             # The base segment's vector index type does not enter the cost of an add; flat keeps set-up short.
-            synthetic_index(root / "index", size, paragraphs, unique, vectors=True, flat=True)
+            synthetic_index(root / "index", size, paragraphs, unique, random_unit_vectors(size), flat=True)
             built = time.perf_counter() - started
             searcher = Searcher.open(root / "index", encoder=encoder)  # type: ignore[arg-type]
             adds, reopens, passages = [], [], []

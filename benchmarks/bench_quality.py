@@ -1,6 +1,6 @@
 """Keyword retrieval quality on CMRC 2018 (trial) mixed with CCTV news distractors, against two classical baselines.
 
-Run: .venv/bin/python benchmarks/bench_quality.py [--workdir DIR] [--model NAME_OR_PATH]
+Run: .venv/bin/python benchmarks/bench_quality.py [--workdir DIR] [--model NAME_OR_PATH] [--news N]
 Corpus: every CMRC trial paragraph as an article (`cmrc-<id>.txt`) plus every CCTV news item as an article; qrels:
 each CMRC question's relevant unit is its paragraph. Baselines use the same passages, the same BM25 (Lucene IDF,
 k1 1.2, b 0.75) and the same harness; only the tokenisation differs: single Han characters (txtai's tokenizer)
@@ -48,8 +48,8 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-def write_corpus(folder: Path) -> int:
-    """CMRC paragraphs and CCTV news items as article files; returns how many were written."""
+def write_corpus(folder: Path, news: int | None = None) -> int:
+    """CMRC paragraphs and (up to `news`) CCTV news items as article files; returns how many were written."""
     folder.mkdir(parents=True, exist_ok=True)
     squad = json.loads(CMRC.read_text(encoding="utf-8"))
     count = 0
@@ -58,7 +58,7 @@ def write_corpus(folder: Path) -> int:
             (folder / f"cmrc-{paragraph['id']}.txt").write_text(f"{entry['title']}\n\n{paragraph['context']}\n",
                                                                 encoding="utf-8")
             count += 1
-    for i, (date, title, paragraphs) in enumerate(cctv_items()):
+    for i, (date, title, paragraphs) in enumerate(cctv_items(limit=news) if news != 0 else []):
         (folder / f"news-{date}-{i}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
                                                      encoding="utf-8")
         count += 1
@@ -84,10 +84,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wenku-quality"))
     parser.add_argument("--model", help="a sentence-transformers model to measure hybrid and semantic as well")
+    parser.add_argument("--news", type=int, help="how many CCTV news items to mix in as distractors (default: all)")
     args = parser.parse_args()
     corpus, index = args.workdir / "corpus", args.workdir / "index"
     if not corpus.is_dir():
-        print(f"wrote {write_corpus(corpus)} articles to {corpus}", flush=True)
+        print(f"wrote {write_corpus(corpus, args.news)} articles to {corpus}", flush=True)
     started = time.perf_counter()
     build_index(corpus, index, args.model, keyword_only=args.model is None, rebuild=True, log=lambda _: None)
     build_s = time.perf_counter() - started
@@ -100,7 +101,8 @@ def main() -> None:
     results["BM25 Han unigrams (txtai-style)"] = evaluate(qrels, baseline(searcher, unigrams))
     results["BM25 Han bigrams (ES cjk)"] = evaluate(qrels, baseline(searcher, bigrams))
     passages = int(np.count_nonzero(searcher.view.live))
-    emit("quality_cmrc", {"passages": passages, "articles": searcher.manifest.counts.articles,
+    emit("quality_cmrc", {"news_distractors": args.news, "passages": passages,
+                          "articles": searcher.manifest.counts.articles,
                           "failed_files": len(searcher.manifest.failed), "build_s": round(build_s, 1),
                           "build_passages_per_s": round(passages / build_s),
                           "model": args.model, "results": results})

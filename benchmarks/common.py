@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +95,10 @@ def analyse(paragraphs: Sequence[str]) -> list[list[str]]:
 
 
 def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], unique: Sequence[list[str]],
-                    vectors: bool, articles_per: int = 20, flat: bool = False) -> Manifest:
+                    vectors: np.ndarray | None, articles_per: int = 20, flat: bool = False) -> Manifest:
     """Publish a one-segment index of `size` passages cycling through real paragraphs (tokenised once each).
+
+    `vectors` (one row per passage) go into the product's FAISS index for the size, or a flat one with `flat`.
 
     Real text keeps BM25 statistics realistic; cycling lets us reach sizes beyond the data set.
     """
@@ -116,13 +118,12 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
     if flat:  # an HNSW graph of 1M vectors takes tens of minutes to build on 2 cores; flat is a memcpy
         indexer.vectors.EXACT_MAX = max(exact_max, size)
     try:
-        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword,
-                      random_unit_vectors(size) if vectors else None)
+        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword, vectors)
     finally:
         indexer.vectors.EXACT_MAX = exact_max
     manifest = Manifest(generation=1, created_at=time.strftime("%Y-%m-%dT%H:%M:%S"), corpus=str(index_dir / "corpus"),
                         counts=Counts(articles=n_articles, passages=size), tokenizer=analyzer.settings,
-                        chunker=ChunkerSettings(), model=encoder.info if vectors else None,
+                        chunker=ChunkerSettings(), model=encoder.info if vectors is not None else None,
                         segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size)])
     staging = layout.staging_dir("generations")
     manifest.write(staging)
@@ -137,6 +138,18 @@ def machine() -> str:
                 if line.startswith("model name")), platform.processor())
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return f"{cpu}, {cores} cores, Python {platform.python_version()}"
+
+
+def timed(function: Callable[[str], object], items: Sequence[str], warmup: int = 0) -> list[float]:
+    """Milliseconds per call of `function` on each item, after calling it on the first `warmup` items."""
+    for item in items[:warmup]:
+        function(item)
+    samples = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:

@@ -23,6 +23,9 @@ VOCAB_FILE = "keyword-vocab.json"
 POSTINGS_FILE = "keyword-postings.npz"
 # Cached length-normalised weights are reused while the index-wide average length moves less than this.
 AVGDL_TOLERANCE = 0.02
+# Above this many matches, top_k finds candidates by a sampled threshold instead of listing every match.
+SPARSE_MAX = 20_000
+SAMPLE_STRIDE = 16
 
 
 @dataclass(frozen=True)
@@ -144,17 +147,34 @@ def bm25_scores(segments: Sequence[tuple[KeywordIndex, int]], n_docs: int, terms
 
 
 def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
-    """The `depth` best-scoring passages among those with a positive score (and allowed)."""
+    """The `depth` best-scoring passages among those with a positive score (and allowed); acc may be modified."""
     if allowed is not None:
         acc[~allowed] = 0.0
-    mask = acc > 0
-    matched = np.flatnonzero(mask)
-    total = len(matched)
-    if total > depth:
-        matched = matched[np.argpartition(-acc[matched], depth - 1)[:depth]]
-    # Ties broken by passage number so results are deterministic.
-    ranked = matched[np.lexsort((matched, -acc[matched]))]
-    return KeywordHits(ranked, acc[ranked], total, mask)
+    matched = acc > 0
+    total = int(np.count_nonzero(matched))
+    candidates = _candidates(acc, depth, total) if total > SPARSE_MAX else np.flatnonzero(matched)
+    if len(candidates) > depth:
+        # Everything tied with the depth-th score stays, so ties are broken by passage number, not by chance.
+        kth = np.partition(acc[candidates], len(candidates) - depth)[len(candidates) - depth]
+        candidates = candidates[acc[candidates] >= kth]
+    ranked = candidates[np.lexsort((candidates, -acc[candidates]))][:depth]
+    return KeywordHits(ranked, acc[ranked], total, matched)
+
+
+def _candidates(acc: np.ndarray, depth: int, total: int) -> np.ndarray:
+    """Passages scoring at least a threshold that a strided sample predicts leaves ~2·depth of them.
+
+    Listing every match costs ~5 ms when a common word matches most of 1M passages; this costs a fraction.
+    The result holds the true top `depth` whenever it holds at least `depth` passages (checked, else all).
+    """
+    sample = acc[::SAMPLE_STRIDE]
+    wanted = min(len(sample), 2 * depth // SAMPLE_STRIDE + 1)
+    threshold = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
+    if threshold > 0:
+        candidates = np.flatnonzero(acc >= threshold)
+        if len(candidates) >= min(depth, total):
+            return candidates
+    return np.flatnonzero(acc)
 
 
 def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -22,6 +22,7 @@ from .view import IndexView
 
 RRF_K = 60
 MIN_DEPTH = 100
+HYBRID_WINDOW = 100
 _WHITESPACE = re.compile(r"\s+")
 _QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
 
@@ -33,9 +34,11 @@ class Ranking:
     ids: np.ndarray
     scores: np.ndarray
 
-    def ranks(self) -> dict[int, RankScore]:
-        """Passage number → 1-based rank and score."""
-        return {int(n): RankScore(rank=r, score=float(s)) for r, (n, s) in enumerate(zip(self.ids, self.scores), 1)}
+    def rank_of(self, numbers: list[int]) -> dict[int, RankScore]:
+        """1-based rank and score of those passage numbers that are in this ranking."""
+        positions = {n: i for i, n in enumerate(self.ids.tolist())}
+        return {n: RankScore(rank=positions[n] + 1, score=float(self.scores[positions[n]]))
+                for n in numbers if n in positions}
 
 
 def _fold(text: str) -> str:
@@ -102,13 +105,14 @@ class Searcher:
         """Search modes this searcher can serve."""
         return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
 
-    def allowed(self, request: SearchRequest) -> np.ndarray:
-        """Mask of live passages passing the request's filters."""
+    def allowed(self, request: SearchRequest) -> np.ndarray | None:
+        """Mask of live passages passing the request's filters; None when that is every passage."""
+        active = [name for name in FILTERS if getattr(request, name) is not None]
+        if not active and self.view.all_live:
+            return None  # saves a pass over every passage on each unfiltered query
         mask = self.view.live.copy()
-        for name in FILTERS:
+        for name in active:
             value = getattr(request, name)
-            if value is None:
-                continue
             labels, codes = self.view.filters[name]
             position = int(np.searchsorted(labels, value))
             if position < len(labels) and labels[position] == value:
@@ -118,7 +122,7 @@ class Searcher:
         return mask
 
     def _keyword_ranking(self, request: SearchRequest, terms: list[str], depth: int,
-                         allowed: np.ndarray) -> tuple[Ranking, np.ndarray]:
+                         allowed: np.ndarray | None) -> tuple[Ranking, np.ndarray]:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
         hits = top_k(self.view.keyword_scores(terms), depth, allowed)
         phrases = _phrases(request.q)
@@ -141,10 +145,12 @@ class Searcher:
         terms = self.analyzer.terms(request.q)
         if mode != "semantic" and not terms:
             warnings.append("the query has no searchable words for keyword matching")
-        depth = max(MIN_DEPTH, request.offset + request.k)
+        # Fusion reads a fixed window of each list (as Elasticsearch's rank_window_size does): were it to deepen
+        # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
+        depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
         keyword = semantic = None
-        # Every passage in the ranked list that paging walks: the basis of `total` and the facets.
+        # Every passage in the ranked list that paging walks (as numbers): the basis of `total` and the facets.
         pool = np.zeros(self.view.n_docs, bool)
         if mode in ("keyword", "hybrid"):
             keyword, pool = self._keyword_ranking(request, terms, depth, allowed)
@@ -154,6 +160,9 @@ class Searcher:
             semantic = Ranking(hits.ids, hits.scores)
             pool[hits.ids] = True
         ranked = self._fuse(keyword, semantic)
+        if keyword is not None and semantic is not None:
+            pool = np.zeros(self.view.n_docs, bool)
+            pool[[n for n, _ in ranked]] = True
         page = ranked[request.offset:request.offset + request.k]
         results = self._hits(page, keyword, semantic, set(terms))
         took = (time.perf_counter() - started) * 1000
@@ -164,8 +173,9 @@ class Searcher:
         """Speaker and region counts over the pool, most frequent first, passages without one left out."""
         counted: dict[str, list[FacetValue]] = {}
         for name in ("speaker", "region"):
-            labels, codes = self.view.filters[name]
-            counts = np.bincount(codes[pool], minlength=len(labels))
+            labels = self.view.filters[name][0]
+            numbers, codes = self.view.labelled[name]
+            counts = np.bincount(codes[pool[numbers]], minlength=len(labels))
             order = sorted((c for c in np.flatnonzero(counts) if labels[c]), key=lambda c: (-counts[c], labels[c]))
             counted[name] = [FacetValue(value=labels[c], count=int(counts[c])) for c in order[:top]]
         return Facets(**counted)
@@ -222,9 +232,10 @@ class Searcher:
     def _hits(self, page: list[tuple[int, float]], keyword: Ranking | None, semantic: Ranking | None,
               terms: set[str]) -> list[Hit]:
         """Hydrate ranked passage numbers into result objects with highlights and score breakdowns."""
-        records = self.view.passages([n for n, _ in page])
-        keyword_ranks = keyword.ranks() if keyword else {}
-        semantic_ranks = semantic.ranks() if semantic else {}
+        numbers = [n for n, _ in page]
+        records = self.view.passages(numbers)
+        keyword_ranks = keyword.rank_of(numbers) if keyword else {}
+        semantic_ranks = semantic.rank_of(numbers) if semantic else {}
         hits: list[Hit] = []
         for n, score in page:
             record = records[n]

@@ -15,7 +15,7 @@ from .errors import IndexCorrupt
 from .ingest import Article
 from .keyword import KeywordIndex
 from .store import STORE_FILE, Store, write_store
-from .vectors import VectorIndex, build_vector_index, index_kind
+from .vectors import VectorIndex, build_vector_index
 
 SEGMENT_FILE = "segment.json"
 FILTERS = ("speaker", "region", "article")
@@ -41,10 +41,13 @@ def write_segment(directory: Path, segment_id: str, articles: Sequence[Article],
     """Write every file of a new segment into the empty `directory`; the info file goes last."""
     write_store(directory / STORE_FILE, articles, passages)
     keyword.save(directory)
+    kind = None
     if vectors is not None:
-        VectorIndex(build_vector_index(vectors)).save(directory)
+        index = VectorIndex(build_vector_index(vectors))
+        index.save(directory)
+        kind = index.kind
     info = SegmentInfo(id=segment_id, articles=len(articles), passages=len(passages), terms=len(keyword.vocab),
-                       vector_index=index_kind(len(passages)) if vectors is not None else None)
+                       vector_index=kind)
     (directory / SEGMENT_FILE).write_text(info.model_dump_json(), encoding="utf-8")
     return info
 

@@ -30,6 +30,7 @@ class IndexView:
         for offset, dead in zip(self.offsets, tombstones):
             self.live[offset + np.asarray(dead.passages, np.int64)] = False
             self.dead_articles.append(set(dead.articles))
+        self.all_live = bool(self.live.all())
         # Filter columns as global category codes, so a filter or facet is one vectorised pass.
         self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in FILTERS:
@@ -37,6 +38,11 @@ class IndexView:
             labels = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.array([], dtype=object)
             codes = [np.searchsorted(labels, p[0]).astype(np.int32)[p[1]] for p in parts]
             self.filters[name] = (labels, np.concatenate(codes) if codes else np.zeros(0, np.int32))
+        # Passages that have a label, with its code: facets count only these (news has few speakers).
+        self.labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, (labels, codes) in self.filters.items():
+            numbers = np.flatnonzero(codes != 0) if len(labels) and labels[0] == "" else np.arange(len(codes))
+            self.labelled[name] = (numbers, codes[numbers])
 
     @classmethod
     def open(cls, layout: IndexLayout, manifest: Manifest, previous: IndexView | None = None) -> IndexView:
@@ -102,13 +108,13 @@ class IndexView:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""
         return bm25_scores([(s.keyword, int(o)) for s, o in zip(self.segments, self.offsets)], self.n_docs, terms)
 
-    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray) -> VectorHits:
-        """The `depth` nearest allowed passages over all segments."""
+    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> VectorHits:
+        """The `depth` nearest allowed passages (all when `allowed` is None) over all segments."""
         ids: list[np.ndarray] = []
         scores: list[np.ndarray] = []
         for segment, begin, end in zip(self.segments, self.offsets[:-1], self.offsets[1:]):
             assert segment.vectors is not None
-            hits = segment.vectors.search(query, depth, allowed[begin:end])
+            hits = segment.vectors.search(query, depth, None if allowed is None else allowed[begin:end])
             ids.append(hits.ids + begin)
             scores.append(hits.scores)
         all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)

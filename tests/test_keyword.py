@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import indexer.keyword as keyword
 from indexer.analyzer import Analyzer, highlight_html
 from indexer.keyword import KeywordHits, KeywordIndex, bm25_scores, idf, top_k
 
@@ -76,3 +78,29 @@ def test_highlighting_only_the_matching_runs_equals_a_full_analysis() -> None:
                 else:
                     full.append((start, end))
             assert analyzer.match_spans(text, terms) == full, (text, terms)
+
+
+@pytest.mark.parametrize("layout", ["spread", "ties", "hidden_from_the_sample", "few"])
+def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyword, "SPARSE_MAX", 0)  # always take the sampled path
+    rng = np.random.default_rng(7)
+    acc = rng.random(50_000).astype(np.float32)
+    acc[rng.random(50_000) < 0.3] = 0
+    if layout == "ties":
+        acc = np.round(acc * 4) / 4
+    elif layout == "hidden_from_the_sample":
+        acc[::16] = 0.001  # the sample sees only low scores: its threshold lets almost everything through
+        acc[1::16] = 0
+    elif layout == "few":
+        acc[:] = 0
+        acc[rng.choice(50_000, 30, replace=False)] = rng.random(30).astype(np.float32) + 0.1
+    allowed = rng.random(50_000) < 0.9
+    for mask in (None, allowed):
+        expected = acc.copy()
+        if mask is not None:
+            expected[~mask] = 0
+        positive = np.flatnonzero(expected > 0)
+        reference = positive[np.lexsort((positive, -expected[positive]))][:100]
+        hits = keyword.top_k(acc.copy(), 100, mask)
+        assert hits.ids.tolist() == reference.tolist()
+        assert hits.total == len(positive) and hits.matched.sum() == len(positive)

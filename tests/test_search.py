@@ -233,3 +233,23 @@ def test_concurrent_semantic_queries_from_many_threads(searcher: Searcher) -> No
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("filters", [{}, {"region": "台山市"}])
+def test_total_and_facets_describe_exactly_the_list_paging_walks(searcher: Searcher, mode: str,
+                                                                 filters: dict[str, str]) -> None:
+    first = search(searcher, "发展 产业", mode=mode, k=50, **filters)
+    walked = list(first.results)
+    while len(walked) < first.total:
+        page = search(searcher, "发展 产业", mode=mode, k=50, offset=len(walked), **filters)
+        assert page.results, "paging stopped before total"
+        walked += page.results
+    assert len({h.id for h in walked}) == len(walked) == first.total > 0
+    if mode == "keyword":  # semantic lists go as deep as paging asks (depth max(100, offset + k))
+        assert search(searcher, "发展 产业", mode=mode, k=50, offset=first.total, **filters).results == []
+    speakers: dict[str, int] = {}
+    for hit in walked:
+        if hit.speaker:
+            speakers[hit.speaker] = speakers.get(hit.speaker, 0) + 1
+    assert {f.value: f.count for f in first.facets.speaker} == speakers

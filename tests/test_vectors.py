@@ -1,0 +1,99 @@
+"""The vector index: the type chosen by size, exact answers under selective filters, HNSW recall, round trips."""
+
+from __future__ import annotations
+
+import threading
+
+import faiss
+import numpy as np
+import pytest
+
+import indexer.vectors as vectors
+from indexer.vectors import VectorIndex, build_vector_index, faiss_threads
+
+
+def unit_vectors(n: int, seed: int, dimension: int = 64) -> np.ndarray:
+    rows = np.random.default_rng(seed).standard_normal((n, dimension)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def exact(matrix: np.ndarray, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> list[int]:
+    scores = matrix @ query
+    if allowed is not None:
+        scores[~allowed] = -np.inf
+    return np.argsort(-scores, kind="stable")[:depth].tolist()
+
+
+@pytest.fixture(scope="module")
+def hnsw(tmp_path_factory: pytest.TempPathFactory) -> tuple[VectorIndex, np.ndarray]:
+    """An HNSW index over 3,000 vectors (the size threshold lowered so the graph stays quick to build)."""
+    matrix = unit_vectors(3000, seed=1)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(vectors, "EXACT_MAX", 1000)
+    try:
+        index = VectorIndex(build_vector_index(matrix))
+    finally:
+        patch.undo()
+    directory = tmp_path_factory.mktemp("hnsw")
+    index.save(directory)
+    return VectorIndex.load(directory), matrix
+
+
+def test_the_index_type_follows_the_size() -> None:
+    assert VectorIndex(build_vector_index(unit_vectors(50, seed=0))).kind == "flat-ip"
+    assert vectors.index_kind(vectors.EXACT_MAX) == "flat-ip"
+    assert vectors.index_kind(vectors.EXACT_MAX + 1).startswith("hnsw")
+
+
+def test_hnsw_round_trips_and_finds_the_exact_neighbours(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
+    index, matrix = hnsw
+    assert index.kind.startswith("hnsw") and index.count == 3000
+    np.testing.assert_array_equal(index.vectors(np.array([5, 7])), matrix[[5, 7]])
+    recall = []
+    for query in unit_vectors(20, seed=2):
+        hits = index.search(query.reshape(1, -1), 10)
+        recall.append(len(set(hits.ids.tolist()) & set(exact(matrix, query, 10))) / 10)
+        assert list(hits.scores) == sorted(hits.scores, reverse=True)
+    assert np.mean(recall) >= 0.9
+
+
+def test_a_selective_filter_is_answered_exactly_and_in_full(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
+    index, matrix = hnsw
+    allowed = np.zeros(index.count, bool)
+    allowed[::300] = True  # ten passages: a graph walk would find few of them
+    query = unit_vectors(1, seed=3)[0]
+    hits = index.search(query.reshape(1, -1), 10, allowed)
+    assert hits.ids.tolist() == exact(matrix, query, 10, allowed)
+    np.testing.assert_allclose(hits.scores, (matrix @ query)[hits.ids], rtol=1e-5)
+
+
+def test_a_broad_filter_goes_through_the_graph_and_respects_the_mask(
+        hnsw: tuple[VectorIndex, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    index, matrix = hnsw
+    monkeypatch.setattr(vectors, "SUBSET_EXACT_MAX", 100)
+    allowed = np.arange(index.count) % 2 == 0
+    query = unit_vectors(1, seed=4)[0]
+    hits = index.search(query.reshape(1, -1), 10, allowed)
+    assert len(hits.ids) == 10 and allowed[hits.ids].all()
+    assert len(set(hits.ids.tolist()) & set(exact(matrix, query, 10, allowed))) >= 8
+
+
+def test_stored_vectors_are_read_only_and_copies_are_returned(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
+    index, _ = hnsw
+    with pytest.raises(ValueError):
+        index.matrix[0, 0] = 1.0
+    copy = index.vector(0)
+    copy[0, 0] = 5.0
+    assert index.matrix[0, 0] != 5.0
+
+
+def test_thread_settings_for_faiss_are_per_thread_and_restored() -> None:
+    before = faiss.omp_get_max_threads()
+    seen: list[int] = []
+    with faiss_threads(1):
+        assert faiss.omp_get_max_threads() == 1
+        other = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))
+        other.start()
+        other.join()
+    assert faiss.omp_get_max_threads() == before
+    assert seen == [before]
