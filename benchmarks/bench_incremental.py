@@ -3,7 +3,8 @@
 Run: .venv/bin/python benchmarks/bench_incremental.py [--sizes 10000 100000 1000000] [--runs 5]
 The base index is one synthetic segment of real CCTV paragraphs with random unit vectors (384-d, in an exact
 FAISS index) standing in for embeddings; the added article is embedded by a random-vector stand-in, so the
-figure is the index's own cost: chunking, analysis, writing the new segment, tombstones, manifest, publish, and a reader re-opening the index.
+figure is the index's own cost: chunking, analysis, writing the new segment, tombstones, manifest, publish,
+and a reader re-opening the index.
 """
 
 from __future__ import annotations
