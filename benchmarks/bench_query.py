@@ -61,7 +61,8 @@ searcher = Searcher.open(Path(sys.argv[1]))
 for q in ("发展", "建设 经济", "哪个区要打造食品工业基地"):
     searcher.search(SearchRequest.parse(q=q, mode="keyword"))
 status = Path("/proc/self/status").read_text()
-print(*(int(re.search(key + r":\\s+(\\d+)", status).group(1)) // 1024 for key in ("VmRSS", "VmHWM")))
+print(*(int(re.search(key + r":\\s+(\\d+)", status).group(1)) // 1024
+        for key in ("VmRSS", "VmHWM", "RssAnon", "RssFile")))
 """
 
 
@@ -69,10 +70,12 @@ def serving_rss_mb(index: Path) -> dict[str, int]:
     """Resident memory of a fresh process that opens the index and answers a few queries, as a server does.
 
     The stand-in vectors' "model" cannot be loaded, so no encoder is in memory: add the model's own size.
+    Private memory is each worker's own; file-backed memory (mapped vectors, libraries) is shared between workers.
     """
     out = subprocess.run([sys.executable, "-c", SERVING_RSS, str(index)], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()
-    return {"rss_mb": int(out[-2]), "peak_rss_mb": int(out[-1])}
+    rss, peak, private, shared = (int(v) for v in out[-4:])
+    return {"rss_mb": rss, "peak_rss_mb": peak, "private_mb": private, "file_backed_mb": shared}
 
 
 def exact_top10(vectors: np.ndarray, queries: np.ndarray, block: int = 64) -> np.ndarray:

@@ -97,3 +97,12 @@ def test_thread_settings_for_faiss_are_per_thread_and_restored() -> None:
         other.join()
     assert faiss.omp_get_max_threads() == before
     assert seen == [before]
+
+
+def test_loaded_vectors_are_memory_mapped_from_the_segment_file(tmp_path) -> None:
+    matrix = unit_vectors(5000, seed=6)
+    VectorIndex(build_vector_index(matrix)).save(tmp_path)
+    loaded = VectorIndex.load(tmp_path)
+    np.testing.assert_array_equal(loaded.matrix, matrix)
+    mapped = [line for line in open("/proc/self/maps", encoding="utf-8") if str(tmp_path) in line]
+    assert vectors.MMAP_FLAG == 0 or mapped, "the vector file should be mapped, not copied"
