@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, cctv_items, emit, percentiles
+from common import ROOT, emit, percentiles, write_news
 
 sys.path.insert(0, str(ROOT / "tests"))
 from tiny_model import vocabulary  # noqa: E402
@@ -55,10 +55,7 @@ def main() -> None:
     try:
         model_dir = e5_small_shaped_model(root / "model")
         corpus = root / "corpus"
-        corpus.mkdir()
-        for i, (date, title, paragraphs) in enumerate(cctv_items(limit=args.items)):
-            (corpus / f"news-{date}-{i}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
-                                                         encoding="utf-8")
+        write_news(corpus, args.items)
         encoder = load_encoder(str(model_dir))  # loaded once, outside both timings
         encoder.encode_passages(["预热一下模型。" * 20] * 64)  # warm-up, so neither timing pays first-call costs
         started = time.perf_counter()

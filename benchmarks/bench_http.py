@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from common import ROOT, SHARED, cctv_items, emit
+from common import ROOT, SHARED, emit, write_news
 
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import running_server  # noqa: E402
@@ -64,10 +64,7 @@ def e5_shaped_index(workdir: Path, items: int) -> Path:
 
     model = e5_small_shaped_model(workdir / "model")
     corpus = workdir / "corpus"
-    corpus.mkdir()
-    for i, (date, title, paragraphs) in enumerate(cctv_items(limit=items)):
-        text = title + "\n\n" + "\n\n".join(paragraphs) + "\n"
-        (corpus / f"news-{date}-{i}.txt").write_text(text, encoding="utf-8")
+    write_news(corpus, items)
     build_index(corpus, workdir / "index", str(model), log=lambda _: None)
     return workdir / "index"
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from common import SHARED, cctv_items, emit
+from common import SHARED, emit, write_news
 
 from indexer.build import build_index
 from indexer.evaluate import Retrieved, evaluate, load_qrels
@@ -58,11 +58,7 @@ def write_corpus(folder: Path, news: int | None = None) -> int:
             (folder / f"cmrc-{paragraph['id']}.txt").write_text(f"{entry['title']}\n\n{paragraph['context']}\n",
                                                                 encoding="utf-8")
             count += 1
-    for i, (date, title, paragraphs) in enumerate(cctv_items(limit=news) if news != 0 else []):
-        (folder / f"news-{date}-{i}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
-                                                     encoding="utf-8")
-        count += 1
-    return count
+    return count + write_news(folder, news)
 
 
 def baseline(searcher: Searcher, tokenize: Callable[[str], list[str]]) -> Callable[[str], list[Retrieved]]:

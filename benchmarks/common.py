@@ -49,6 +49,16 @@ def cctv_items(limit: int | None = None) -> Iterator[tuple[str, str, list[str]]]
                     return
 
 
+def write_news(folder: Path, limit: int | None = None) -> int:
+    """Up to `limit` CCTV news items as article files (`news-<date>-<n>.txt`) in folder; returns how many."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for count, (date, title, paragraphs) in enumerate(cctv_items(limit=limit) if limit != 0 else [], 1):
+        (folder / f"news-{date}-{count - 1}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
+                                                             encoding="utf-8")
+    return count
+
+
 def cctv_paragraphs(limit: int) -> list[str]:
     """Up to `limit` CCTV news paragraphs."""
     out: list[str] = []

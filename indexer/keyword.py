@@ -164,7 +164,7 @@ def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> Key
 def _candidates(acc: np.ndarray, depth: int, total: int) -> np.ndarray:
     """Passages scoring at least a threshold that a strided sample predicts leaves ~2·depth of them.
 
-    Listing every match costs ~5 ms when a common word matches most of 1M passages; this costs a fraction.
+    Listing every match costs several milliseconds when a common word matches most of 1M passages.
     The result holds the true top `depth` whenever it holds at least `depth` passages (checked, else all).
     """
     sample = acc[::SAMPLE_STRIDE]

@@ -150,17 +150,18 @@ class Searcher:
         depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
         keyword = semantic = None
-        # Every passage in the ranked list that paging walks (as numbers): the basis of `total` and the facets.
-        pool = np.zeros(self.view.n_docs, bool)
+        matched = np.zeros(0, bool)
         if mode in ("keyword", "hybrid"):
-            keyword, pool = self._keyword_ranking(request, terms, depth, allowed)
+            keyword, matched = self._keyword_ranking(request, terms, depth, allowed)
         if mode in ("semantic", "hybrid"):
             assert self.encoder is not None
             hits = self.view.vector_search(self.encoder.encode_query(request.q), depth, allowed)
             semantic = Ranking(hits.ids, hits.scores)
-            pool[hits.ids] = True
         ranked = self._fuse(keyword, semantic)
-        if keyword is not None and semantic is not None:
+        # The mask of every passage in the list that paging walks: the basis of `total` and the facets. Keyword
+        # lists walk every match; semantic and hybrid lists are exactly what was ranked.
+        pool = matched
+        if mode != "keyword":
             pool = np.zeros(self.view.n_docs, bool)
             pool[[n for n, _ in ranked]] = True
         page = ranked[request.offset:request.offset + request.k]

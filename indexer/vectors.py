@@ -19,6 +19,8 @@ EXACT_MAX = 10_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+FLAT_KIND = "flat-ip"
+HNSW_KIND = f"hnsw{HNSW_M}-ip"
 # A filter leaving at most this many passages is answered exactly from the stored vectors: cheaper than
 # walking a graph whose neighbours are mostly filtered out, and never short of results.
 SUBSET_EXACT_MAX = 20_000
@@ -36,7 +38,7 @@ class VectorHits:
 
 def index_kind(count: int) -> str:
     """The FAISS index type used for `count` vectors."""
-    return "flat-ip" if count <= EXACT_MAX else f"hnsw{HNSW_M}-ip"
+    return FLAT_KIND if count <= EXACT_MAX else HNSW_KIND
 
 
 @contextmanager
@@ -53,7 +55,7 @@ def faiss_threads(count: int) -> Iterator[None]:
 def build_vector_index(vectors: np.ndarray) -> faiss.Index:
     """A FAISS index whose ids are row numbers of `vectors` (assumed L2-normalised)."""
     dimension = vectors.shape[1]
-    if index_kind(len(vectors)) == "flat-ip":
+    if index_kind(len(vectors)) == FLAT_KIND:
         index: faiss.Index = faiss.IndexFlatIP(dimension)
     else:
         index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
@@ -107,7 +109,7 @@ class VectorIndex:
     @property
     def kind(self) -> str:
         """The index type, as index_kind names it."""
-        return f"hnsw{HNSW_M}-ip" if isinstance(self.index, faiss.IndexHNSW) else "flat-ip"
+        return HNSW_KIND if isinstance(self.index, faiss.IndexHNSW) else FLAT_KIND
 
     def save(self, directory: Path) -> None:
         """Write the index in FAISS's own format."""
@@ -129,9 +131,9 @@ class VectorIndex:
         """Top `depth` passages by cosine similarity, restricted to the `allowed` mask when given."""
         depth = min(depth, self.count)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        if allowed is not None and allowed.all():
-            allowed = None
         subset = np.flatnonzero(allowed) if allowed is not None else None
+        if subset is not None and len(subset) == self.count:
+            allowed = subset = None  # everything allowed: search without a selector
         if depth <= 0 or (subset is not None and len(subset) == 0):
             return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
         if subset is not None and len(subset) <= SUBSET_EXACT_MAX:
