@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
 from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
-from indexer.embed import ModelInfo  # noqa: E402
+from indexer.encoders import ModelInfo  # noqa: E402
 from indexer.ingest import Article  # noqa: E402
 from indexer.keyword import KeywordIndex  # noqa: E402
 from indexer.layout import IndexLayout  # noqa: E402
@@ -49,14 +49,20 @@ def cctv_items(limit: int | None = None) -> Iterator[tuple[str, str, list[str]]]
                     return
 
 
-def write_news(folder: Path, limit: int | None = None) -> int:
-    """Up to `limit` CCTV news items as article files (`news-<date>-<n>.txt`) in folder; returns how many."""
+def write_news(folder: Path, limit: int | None = None, every: int = 1) -> int:
+    """CCTV news items as article files `news-<date>-<n>.txt` (n: the item's number in the whole set), every
+    `every`-th item up to `limit` items written; returns how many were written."""
     folder.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for count, (date, title, paragraphs) in enumerate(cctv_items(limit=limit) if limit != 0 else [], 1):
-        (folder / f"news-{date}-{count - 1}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
-                                                             encoding="utf-8")
-    return count
+    written = 0
+    for number, (date, title, paragraphs) in enumerate(cctv_items() if limit != 0 else []):
+        if number % every:
+            continue
+        (folder / f"news-{date}-{number}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
+                                                          encoding="utf-8")
+        written += 1
+        if limit is not None and written >= limit:
+            break
+    return written
 
 
 def cctv_paragraphs(limit: int) -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .embed import DEFAULT_MODEL, Encoder, load_encoder
-from .errors import ArticleError, IndexNotFound, ModelUnavailable, NotFound
+from .context import ContextSettings
+from .encoders import DEFAULT_MODEL, Encoder, load_encoder
+from .errors import ArticleError, IndexNotFound, IndexOutdated, ModelUnavailable, NotFound
 from .ingest import ARTICLE_SUFFIXES, Article, article_id_for, parse_article, read_corpus
 from .layout import IndexLayout
 from .manifest import Manifest
@@ -17,14 +18,19 @@ Log = Callable[[str], None]
 
 def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = False, rebuild: bool = False,
                 retry_default: bool = False, encoder: Encoder | None = None, log: Log = print,
-                progress: bool = False) -> IndexWriter:
+                progress: bool = False, context: ContextSettings | None = None) -> IndexWriter:
     """A writer with the right encoder: the one given, `model`, the index's own, or the default (call under lock).
 
     `retry_default` (builds only) tries the default model again on an index that lacked one. An index with vectors
     is never silently downgraded: if its model cannot be loaded, updating it is an error.
     """
     generation = layout.current_generation()
-    base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
+    try:
+        base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
+    except IndexOutdated:
+        if not rebuild:
+            raise
+        base = None  # an index of an older format: rebuilt from the corpus, its files swept after publishing
     unavailable: str | None = None
     if encoder is None and not keyword_only:
         wanted = model or (base.model.name if base and base.model else None)
@@ -39,19 +45,28 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                                            "`wenku build --rebuild --keyword-only`") from exc
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
-    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress)
+    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress, context=context)
 
 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
                 keyword_only: bool = False, encoder: Encoder | None = None, log: Log = print,
-                progress: bool = False, wait: float = 0.0) -> UpdateReport:
-    """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild)."""
+                progress: bool = False, wait: float = 0.0, context: ContextSettings | None = None) -> UpdateReport:
+    """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild).
+
+    `context` overrides where passage context is used (benchmarks compare the choices; the default is measured best).
+    """
     if not corpus.is_dir():
         raise IndexNotFound(f"corpus folder {corpus} does not exist")
     layout = IndexLayout(index_dir)
     with layout.writer_lock(wait):
-        writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
-                             encoder=encoder, log=log, progress=progress)
+        try:
+            writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
+                                 encoder=encoder, log=log, progress=progress, context=context)
+        except IndexOutdated as exc:
+            log(f"{exc}; rebuilding everything")
+            rebuild = True
+            writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=True, retry_default=True,
+                                 encoder=encoder, log=log, progress=progress, context=context)
         if writer.base is not None and not writer.incremental and not rebuild:
             log("index settings changed (model, tokenizer or chunker): rebuilding everything")
             rebuild = True

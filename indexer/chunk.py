@@ -27,6 +27,8 @@ _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)\
 _CLAUSE = re.compile(r"[^，、,]*[，、,]+|[^，、,]+")
 # A line without final punctuation this short is a (sub)heading; longer ones were cut by a page break.
 HEADING_MAX_CHARS = 40
+# Chosen on the dev sets (benchmarks/README.md, "Embedding windows").
+WINDOW_CHARS = 60
 
 
 class ChunkerSettings(BaseModel):
@@ -34,9 +36,11 @@ class ChunkerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version: int = 1
+    version: int = 2
     max_chars: int = 480
     heading_max_chars: int = HEADING_MAX_CHARS
+    # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
+    window_chars: int = WINDOW_CHARS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .embed import DEFAULT_MODEL
+from .encoders import DEFAULT_MODEL
 from .errors import QueryError, WenkuError
 from .schema import MAX_K, MODES, SearchRequest, SearchResponse
 
@@ -84,8 +84,8 @@ def _summary(report: UpdateReport, index_dir: Path, started: float) -> str:
 @main.command()
 @_corpus_option
 @_index_option
-@_model_option(None, f"Sentence-transformers model: hub name or local directory [default: the index's model, "
-                     f"or {DEFAULT_MODEL}].")
+@_model_option(None, f"Model: {DEFAULT_MODEL} (bundled), or a sentence-transformers hub name or local "
+                     f"directory [default: the index's model, or {DEFAULT_MODEL}].")
 @click.option("--keyword-only", is_flag=True, help="Build without an embedding model, on purpose.")
 @click.option("--rebuild", is_flag=True, help="Re-index everything instead of only new, changed and deleted files.")
 @_handle_errors
@@ -147,6 +147,8 @@ def watch(corpus: Path, index_dir: Path, model: str | None, settle: float) -> No
 @click.option("--speaker", help="Only passages by this speaker (name, e.g. 劳茂昌).")
 @click.option("--region", help="Only passages from this region (e.g. 蓬江区).")
 @click.option("--article", help="Only passages from this article id.")
+@click.option("--semantic-ratio", type=click.FloatRange(0, 1), default=None,
+              help="Hybrid weighting: 0 = keyword only, 1 = semantic only [default: the tuned default].")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON response object.")
 @_handle_errors
 def search(query: str, index_dir: Path, model: str | None, as_json: bool, **params: Any) -> None:
@@ -154,7 +156,7 @@ def search(query: str, index_dir: Path, model: str | None, as_json: bool, **para
     from .searcher import Searcher
 
     request = SearchRequest.parse(q=query, **params)
-    response = Searcher.open(index_dir, model).search(request)
+    response = Searcher.open(index_dir, model).search(request, with_facets=False)
     if as_json:
         click.echo(json.dumps(response.contract(), ensure_ascii=False, indent=2))
     else:
@@ -166,7 +168,9 @@ def _print_response(response: SearchResponse) -> None:
     for warning in response.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     shown = len(response.results)
-    click.echo(f"{response.total} results for {response.query!r} ({response.mode}, {response.took_ms:.1f} ms)"
+    mode = response.mode if response.semantic_ratio is None else f"{response.mode}, semantic ratio " \
+        f"{response.semantic_ratio:g}"
+    click.echo(f"{response.total} results for {response.query!r} ({mode}, {response.took_ms:.1f} ms)"
                + (f", showing {shown}" if shown < response.total else ""))
     for hit in response.results:
         who = hit.speaker or "—"
@@ -201,12 +205,12 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
 
     details = Searcher.open(index_dir, model).info()
     if as_json:
-        click.echo(json.dumps(details, ensure_ascii=False, indent=2))
+        click.echo(details.model_dump_json(indent=2))
         return
-    for key, value in details.items():
+    for key, value in details.model_dump().items():
         if key in ("failed", "pending"):
-            click.echo(f"{key:>20}: {len(value)} files")  # type: ignore[arg-type]
-            for entry in value:  # type: ignore[union-attr]
+            click.echo(f"{key:>20}: {len(value)} files")
+            for entry in value:
                 click.echo(f"{'':>22}{entry['path']}: {entry['reason']}")
         else:
             shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
@@ -262,7 +266,7 @@ def evaluate(qrels: Path, index_dir: Path, model: str | None, modes: tuple[str, 
 
         def run(q: str, mode: str = mode) -> list[Retrieved]:
             request = SearchRequest.parse(q=q, mode=mode, k=k)
-            return [Retrieved(h.article_id, h.text) for h in searcher.search(request).results]
+            return [Retrieved(h.article_id, h.text) for h in searcher.search(request, with_facets=False).results]
 
         figures[mode] = run_evaluation(judgements, run)
     if as_json:

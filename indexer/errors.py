@@ -27,6 +27,10 @@ class IndexCorrupt(WenkuError):
     code = "index_corrupt"
 
 
+class IndexOutdated(IndexCorrupt):
+    """The index was written by another version of Wenku's format; a build rebuilds it."""
+
+
 class ModelMismatch(WenkuError):
     """The requested embedding model differs from the one the index was built with."""
 

@@ -104,24 +104,25 @@ def judge(qrel: Qrel, ranked: Sequence[Retrieved]) -> list[tuple[int, str | None
     return judged
 
 
-def metrics_for(qrel: Qrel, ranked: Sequence[Retrieved]) -> dict[str, float]:
-    """Recall@1/5/10, MRR@10 and nDCG@10 of one ranking."""
-    judged = judge(qrel, ranked[:10])
+def metrics_for(qrel: Qrel, ranked: Sequence[Retrieved], cutoffs: Sequence[int] = CUTOFFS) -> dict[str, float]:
+    """Recall at each cutoff (1/5/10 by default), MRR@10 and nDCG@10 of one ranking."""
+    judged = judge(qrel, ranked[:max(10, *cutoffs)])
     found = [grade > 0 for grade, _ in judged]
-    scores = {f"recall@{k}": sum(found[:k]) / len(qrel.relevant) for k in CUTOFFS}
-    first = next((i for i, hit in enumerate(found) if hit), None)
+    scores = {f"recall@{k}": sum(found[:k]) / len(qrel.relevant) for k in cutoffs}
+    first = next((i for i, hit in enumerate(found[:10]) if hit), None)
     scores["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
-    dcg = sum((2 ** grade - 1) / math.log2(i + 2) for i, (grade, _) in enumerate(judged))
+    dcg = sum((2 ** grade - 1) / math.log2(i + 2) for i, (grade, _) in enumerate(judged[:10]))
     ideal = sorted((r.grade for r in qrel.relevant), reverse=True)[:10]
     idcg = sum((2 ** grade - 1) / math.log2(i + 2) for i, grade in enumerate(ideal))
     scores["ndcg@10"] = dcg / idcg if idcg else 0.0
     return scores
 
 
-def evaluate(qrels: Sequence[Qrel], run: Callable[[str], Sequence[Retrieved]]) -> dict[str, float]:
-    """Mean metrics of `run` (query → ranking of at least 10) over all qrels."""
+def evaluate(qrels: Sequence[Qrel], run: Callable[[str], Sequence[Retrieved]],
+             cutoffs: Sequence[int] = CUTOFFS) -> dict[str, float]:
+    """Mean metrics of `run` (query → ranking at least as deep as the largest cutoff, and 10) over all qrels."""
     totals: dict[str, float] = {}
     for qrel in qrels:
-        for name, value in metrics_for(qrel, run(qrel.q)).items():
+        for name, value in metrics_for(qrel, run(qrel.q), cutoffs).items():
             totals[name] = totals.get(name, 0.0) + value
     return {name: round(value / len(qrels), 4) for name, value in totals.items()} | {"queries": len(qrels)}

@@ -9,11 +9,13 @@ from pydantic import BaseModel, ValidationError
 
 from .analyzer import TokenizerSettings
 from .chunk import ChunkerSettings
-from .embed import ModelInfo
-from .errors import IndexCorrupt
+from .context import ContextSettings
+from .encoders import ModelInfo
+from .errors import IndexCorrupt, IndexOutdated
+from .semantic_floor import SemanticFloor
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class SkippedEntry(BaseModel):
@@ -68,14 +70,17 @@ class Manifest(BaseModel):
     counts: Counts
     tokenizer: TokenizerSettings
     chunker: ChunkerSettings
+    context: ContextSettings
     model: ModelInfo | None
     model_unavailable_reason: str | None = None
+    semantic_floor: SemanticFloor | None = None
     segments: list[SegmentRef]
     failed: list[SkippedEntry] = []
 
-    def same_settings(self, tokenizer: TokenizerSettings, chunker: ChunkerSettings, model: ModelInfo | None) -> bool:
+    def same_settings(self, tokenizer: TokenizerSettings, chunker: ChunkerSettings, context: ContextSettings,
+                      model: ModelInfo | None) -> bool:
         """Whether new passages made with these settings may join this index (else: full rebuild)."""
-        return (self.tokenizer == tokenizer and self.chunker == chunker
+        return (self.tokenizer == tokenizer and self.chunker == chunker and self.context == context
                 and (self.model.fingerprint if self.model else None) == (model.fingerprint if model else None))
 
     def write(self, directory: Path) -> None:
@@ -91,8 +96,8 @@ class Manifest(BaseModel):
         except (OSError, ValueError) as exc:
             raise IndexCorrupt(f"cannot read {path}: {exc}") from exc
         if data.get("format_version") != FORMAT_VERSION:
-            raise IndexCorrupt(f"{path} has format version {data.get('format_version')!r}; "
-                               f"this Wenku reads version {FORMAT_VERSION} (run `wenku build --rebuild`)")
+            raise IndexOutdated(f"{path} has format version {data.get('format_version')!r}; "
+                                f"this Wenku reads version {FORMAT_VERSION} (run `wenku build` to rebuild it)")
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -25,6 +25,8 @@ class SearchRequest(BaseModel):
     speaker: str | None = None
     region: str | None = None
     article: str | None = None
+    semantic_ratio: float | None = Field(None, ge=0, le=1, allow_inf_nan=False,
+                                         description="Hybrid weighting: 0 = keyword only, 1 = semantic only")
 
     @field_validator("q")
     @classmethod
@@ -106,11 +108,13 @@ class SearchResponse(BaseModel):
 
     query: str
     mode: Mode
+    semantic_ratio: float | None = Field(description="The weighting hybrid fusion used (null unless hybrid was "
+                                                     "asked for)")
     total: int
     took_ms: float
     warnings: list[str]
     results: list[Hit]
-    facets: Facets
+    facets: Facets | None = None
 
     def contract(self) -> dict[str, object]:
         """The CLI's JSON object (the API's, minus facets)."""
@@ -161,6 +165,33 @@ class FileProblem(BaseModel):
     reason: str
 
 
+class IndexInfo(BaseModel):
+    """What an index holds and how it searches: `wenku info` prints it, /api/health serves part of it."""
+
+    index: str
+    generation: int
+    published_at: str
+    corpus: str
+    articles: int
+    passages: int
+    segments: int
+    model: str | None
+    backend: str | None
+    engine: str | None
+    fingerprint: str | None
+    dimension: int | None
+    prompts: dict[str, str] | None
+    modes: list[Mode]
+    semantic_unavailable: str | None
+    semantic_floor: dict[str, Any] | None
+    fusion: dict[str, Any]
+    context: dict[str, Any]
+    tokenizer: dict[str, Any]
+    chunker: dict[str, Any]
+    failed: list[FileProblem]
+    pending: list[FileProblem]
+
+
 class Health(BaseModel):
     """Index status as served by /api/health."""
 
@@ -168,6 +199,7 @@ class Health(BaseModel):
     articles: int
     passages: int
     model: str | None
+    backend: str | None
     dimension: int | None
     modes: list[Mode]
     semantic_unavailable: str | None
@@ -175,6 +207,11 @@ class Health(BaseModel):
     published_at: str
     pending: list[FileProblem]
     failed: list[FileProblem]
+
+    @classmethod
+    def of(cls, info: IndexInfo) -> Health:
+        """The health report of an index."""
+        return cls(status="ok", **info.model_dump(include=set(cls.model_fields) - {"status"}))
 
 
 class ErrorDetail(BaseModel):

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .analyzer import Analyzer, fold, highlight_html
-from .embed import Encoder, load_encoder
+from . import results
+from .analyzer import Analyzer, fold
+from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
+from .fusion import Candidates, Fusion, Ranking, fuse, union
 from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
+from .schema import (MAX_K, ArticleView, FileProblem, IndexInfo, Mode, PassageView, SearchRequest, SearchResponse,
+                     SimilarResponse)
 from .segment import FILTERS
-from .schema import (MAX_K, ArticleView, Facets, FacetValue, Hit, PassageView, RankScore, Scores, SearchRequest,
-                     SearchResponse, SimilarResponse)
+from .semantic_floor import FloorScorer
 from .view import IndexView
 
-RRF_K = 60
 MIN_DEPTH = 100
 HYBRID_WINDOW = 100
 _WHITESPACE = re.compile(r"\s+")
@@ -28,17 +30,13 @@ _QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”
 
 
 @dataclass(frozen=True)
-class Ranking:
-    """One retriever's ranked passage numbers and scores."""
+class KeywordResult:
+    """The keyword ranking (exact-phrase passages first), every passage's BM25 score, and which passages matched."""
 
-    ids: np.ndarray
+    ranking: Ranking
     scores: np.ndarray
-
-    def rank_of(self, numbers: list[int]) -> dict[int, RankScore]:
-        """1-based rank and score of those passage numbers that are in this ranking."""
-        positions = {n: i for i, n in enumerate(self.ids.tolist())}
-        return {n: RankScore(rank=positions[n] + 1, score=float(self.scores[positions[n]]))
-                for n in numbers if n in positions}
+    matched: np.ndarray
+    exact: frozenset[int]
 
 
 def _fold(text: str) -> str:
@@ -58,12 +56,14 @@ class Searcher:
     """A loaded index generation plus, when available, the encoder it was built with."""
 
     def __init__(self, directory: Path, view: IndexView, encoder: Encoder | None,
-                 semantic_unavailable: str | None) -> None:
+                 semantic_unavailable: str | None, floor: FloorScorer | None = None) -> None:
         self.directory = directory
         self.view = view
         self.manifest = view.manifest
         self.encoder = encoder
         self.semantic_unavailable = semantic_unavailable
+        self.floor = floor
+        self.fusion = Fusion()
         self.analyzer = Analyzer(self.manifest.tokenizer)
 
     @classmethod
@@ -98,7 +98,9 @@ class Searcher:
                 f"the index was built with {manifest.model.name} ({manifest.model.dimension}-d, weights "
                 f"{manifest.model.fingerprint}), not {encoder.info.name} ({encoder.info.dimension}-d, weights "
                 f"{encoder.info.fingerprint}); search with that model or rebuild with `wenku build --rebuild`")
-        return cls(directory, view, encoder, unavailable)
+        floor = (FloorScorer.load(directory, manifest.semantic_floor, manifest.model.dimension)
+                 if manifest.semantic_floor is not None else None)
+        return cls(directory, view, encoder, unavailable, floor)
 
     @property
     def modes(self) -> list[str]:
@@ -121,27 +123,61 @@ class Searcher:
                 mask[:] = False
         return mask
 
-    def _keyword_ranking(self, request: SearchRequest, terms: list[str], depth: int,
-                         allowed: np.ndarray | None) -> tuple[Ranking, np.ndarray]:
+    def _keyword(self, request: SearchRequest, terms: list[str], depth: int,
+                 allowed: np.ndarray | None) -> KeywordResult:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
-        hits = top_k(self.view.keyword_scores(terms), depth, allowed)
+        scores = self.view.keyword_scores(terms)
+        hits = top_k(scores, depth, allowed)
         phrases = _phrases(request.q)
-        ids, scores = hits.ids, hits.scores
+        ids, ranked_scores = hits.ids, hits.scores
+        exact: frozenset[int] = frozenset()
         if phrases and len(ids):
             texts = self.view.texts(ids.tolist())
-            exact = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
-            order = np.argsort(~exact, kind="stable")
-            ids, scores = ids[order], scores[order]
-        return Ranking(ids, scores), hits.matched
+            found = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
+            order = np.argsort(~found, kind="stable")
+            ids, ranked_scores = ids[order], ranked_scores[order]
+            exact = frozenset(hits.ids[found].tolist())
+        return KeywordResult(Ranking(ids, ranked_scores), scores, hits.matched, exact)
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """Run one search and return the response object (page, score breakdowns, facets)."""
-        started = time.perf_counter()
-        warnings: list[str] = []
-        mode = request.mode
+    def _semantic(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
+        """The nearest passages that clear the semantic floor (all of the nearest when the index has none)."""
+        hits = self.view.vector_search(query, depth, allowed)
+        if self.floor is None:
+            return Ranking(hits.ids, hits.scores)
+        keep = hits.scores >= self.floor.threshold(query)
+        return Ranking(hits.ids[keep], hits.scores[keep])
+
+    def _candidates(self, keyword: KeywordResult, semantic: Ranking, query: np.ndarray) -> Candidates:
+        """Both retrievers' scores for every passage either returned (exact-phrase passages lifted above the rest)."""
+        ids = union(keyword.ranking, semantic)
+        bm25 = keyword.scores[ids].astype(np.float64)
+        if keyword.exact:
+            lifted = np.fromiter((n in keyword.exact for n in ids.tolist()), bool, len(ids))
+            bm25 = bm25 + lifted * (bm25.max() + 1e-6)
+        return Candidates(ids, bm25, self.view.vector_scores(ids, query))
+
+    def _mode(self, request: SearchRequest, warnings: list[str]) -> tuple[Mode, float | None]:
+        """The mode actually served and the semantic ratio it uses (hybrid at ratio 0 or 1 is a single retriever)."""
+        mode: Mode = request.mode
         if mode != "keyword" and self.encoder is None:
             warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; showing keyword results")
             mode = "keyword"
+        if mode != "hybrid":
+            if request.semantic_ratio is not None:
+                warnings.append(f"semantic_ratio applies to hybrid mode; ignored in {mode} mode")
+            return mode, None
+        ratio = self.fusion.semantic_ratio if request.semantic_ratio is None else request.semantic_ratio
+        if ratio == 0:
+            return "keyword", 0.0
+        if ratio == 1:
+            return "semantic", 1.0
+        return mode, ratio
+
+    def search(self, request: SearchRequest, fusion: Fusion | None = None, with_facets: bool = True) -> SearchResponse:
+        """Run one search and return the response object (page, score breakdowns, facets)."""
+        started = time.perf_counter()
+        warnings: list[str] = []
+        mode, ratio = self._mode(request, warnings)
         terms = self.analyzer.terms(request.q)
         if mode != "semantic" and not terms:
             warnings.append("the query has no searchable words for keyword matching")
@@ -149,37 +185,37 @@ class Searcher:
         # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
         depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
-        keyword = semantic = None
-        matched = np.zeros(0, bool)
+        keyword: KeywordResult | None = None
+        semantic: Ranking | None = None
+        query: np.ndarray | None = None
         if mode in ("keyword", "hybrid"):
-            keyword, matched = self._keyword_ranking(request, terms, depth, allowed)
+            keyword = self._keyword(request, terms, depth, allowed)
         if mode in ("semantic", "hybrid"):
             assert self.encoder is not None
-            hits = self.view.vector_search(self.encoder.encode_query(request.q), depth, allowed)
-            semantic = Ranking(hits.ids, hits.scores)
-        ranked = self._fuse(keyword, semantic)
-        # The mask of every passage in the list that paging walks: the basis of `total` and the facets. Keyword
-        # lists walk every match; semantic and hybrid lists are exactly what was ranked.
-        pool = matched
-        if mode != "keyword":
+            query = self.encoder.encode_query(request.q)
+            semantic = self._semantic(query, depth, allowed)
+        if keyword is not None and semantic is not None and query is not None and ratio is not None:
+            chosen = replace(fusion or self.fusion, semantic_ratio=ratio)
+            candidates = self._candidates(keyword, semantic, query) if chosen.method != "rrf" else None
+            ranked = fuse(keyword.ranking, semantic, chosen, candidates)
+        else:
+            ranked = keyword.ranking if keyword is not None else semantic  # type: ignore[assignment]
+        assert ranked is not None
+        # The pool is every passage in the list that paging walks: the basis of `total` and the facets. Keyword
+        # lists walk every match; semantic and hybrid lists are exactly what was ranked (and cleared the floor).
+        if mode == "keyword":
+            assert keyword is not None
+            pool = keyword.matched
+        else:
             pool = np.zeros(self.view.n_docs, bool)
-            pool[[n for n, _ in ranked]] = True
-        page = ranked[request.offset:request.offset + request.k]
-        results = self._hits(page, keyword, semantic, set(terms))
+            pool[ranked.ids] = True
+        page = ranked.pairs()[request.offset:request.offset + request.k]
+        hits = results.hits(self.view, self.analyzer, page, keyword.ranking if keyword else None, semantic,
+                            set(terms))
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query=request.q, mode=mode, total=int(np.count_nonzero(pool)), took_ms=round(took, 3),
-                              warnings=warnings, results=results, facets=self._facets(pool))
-
-    def _facets(self, pool: np.ndarray, top: int = 20) -> Facets:
-        """Speaker and region counts over the pool, most frequent first, passages without one left out."""
-        counted: dict[str, list[FacetValue]] = {}
-        for name in ("speaker", "region"):
-            labels = self.view.filters[name][0]
-            numbers, codes = self.view.labelled[name]
-            counts = np.bincount(codes[pool[numbers]], minlength=len(labels))
-            order = sorted((c for c in np.flatnonzero(counts) if labels[c]), key=lambda c: (-counts[c], labels[c]))
-            counted[name] = [FacetValue(value=labels[c], count=int(counts[c])) for c in order[:top]]
-        return Facets(**counted)
+        return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=int(np.count_nonzero(pool)),
+                              took_ms=round(took, 3), warnings=warnings, results=hits,
+                              facets=results.facets(self.view, pool) if with_facets else None)
 
     def article(self, article_id: str) -> ArticleView:
         """A whole article with its passages; raise NotFound for an unknown id."""
@@ -203,71 +239,38 @@ class Searcher:
         # Same article and same speaker (or both without one) counts as the same voice: left out.
         allowed = self.view.live & ((articles != articles[num]) | (speakers != speakers[num]))
         warnings: list[str] = []
+        mode: Mode
         if self.view.has_vectors:
-            hits = self.view.vector_search(self.view.vector(num), k, allowed)
-            ranking, mode = Ranking(hits.ids, hits.scores), "semantic"
+            found = self.view.vector_search(self.view.vector(num), k, allowed)
+            ranking, mode = Ranking(found.ids, found.scores), "semantic"
         else:
             warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; "
                             "similar by shared keywords instead")
             text = self.view.texts([num])[num]
-            found = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)
-            ranking, mode = Ranking(found.ids, found.scores), "keyword"
-        page = [(int(n), float(s)) for n, s in zip(ranking.ids, ranking.scores)]
-        results = self._hits(page, ranking if mode == "keyword" else None, ranking if mode == "semantic" else None,
-                             set())
-        return SimilarResponse(passage_id=passage_id, mode=mode, warnings=warnings, results=results)
+            matched = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)
+            ranking, mode = Ranking(matched.ids, matched.scores), "keyword"
+        hits = results.hits(self.view, self.analyzer, ranking.pairs(), ranking if mode == "keyword" else None,
+                            ranking if mode == "semantic" else None, set())
+        return SimilarResponse(passage_id=passage_id, mode=mode, warnings=warnings, results=hits)
 
-    @staticmethod
-    def _fuse(keyword: Ranking | None, semantic: Ranking | None) -> list[tuple[int, float]]:
-        """One ranked list: a single retriever's own order, or reciprocal rank fusion of both."""
-        if keyword is None or semantic is None:
-            only = keyword or semantic
-            assert only is not None
-            return [(int(n), float(s)) for n, s in zip(only.ids, only.scores)]
-        fused: dict[int, float] = {}
-        for ranking in (keyword, semantic):
-            for rank, n in enumerate(ranking.ids.tolist(), 1):
-                fused[n] = fused.get(n, 0.0) + 1.0 / (RRF_K + rank)
-        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-
-    def _hits(self, page: list[tuple[int, float]], keyword: Ranking | None, semantic: Ranking | None,
-              terms: set[str]) -> list[Hit]:
-        """Hydrate ranked passage numbers into result objects with highlights and score breakdowns."""
-        numbers = [n for n, _ in page]
-        records = self.view.passages(numbers)
-        keyword_ranks = keyword.rank_of(numbers) if keyword else {}
-        semantic_ranks = semantic.rank_of(numbers) if semantic else {}
-        hits: list[Hit] = []
-        for n, score in page:
-            record = records[n]
-            hits.append(Hit(
-                id=record.id, article_id=record.article_id, article_title=record.article_title, date=record.date,
-                speaker=record.speaker, role=record.role, region=record.region, section=record.section,
-                paragraph=record.paragraph, text=record.text,
-                highlight=highlight_html(record.text, self.analyzer.match_spans(record.text, terms)),
-                score=round(score, 6),
-                scores=Scores(keyword=keyword_ranks.get(n), semantic=semantic_ranks.get(n)),
-            ))
-        return hits
-
-    def info(self) -> dict[str, object]:
-        """What the index holds, which modes are available, and the state of updates."""
+    def info(self) -> IndexInfo:
+        """What the index holds, which modes are available, how it ranks, and the state of updates."""
         m = self.manifest
-        return {
-            "index": str(self.directory.parent.parent),
-            "generation": m.generation,
-            "published_at": m.created_at,
-            "corpus": m.corpus,
-            "articles": m.counts.articles,
-            "passages": m.counts.passages,
-            "segments": len(m.segments),
-            "model": m.model.name if m.model else None,
-            "dimension": m.model.dimension if m.model else None,
-            "prompts": {"query": m.model.query_prompt, "passage": m.model.passage_prompt} if m.model else None,
-            "modes": self.modes,
-            "semantic_unavailable": self.semantic_unavailable,
-            "tokenizer": m.tokenizer.model_dump(),
-            "chunker": m.chunker.model_dump(),
-            "failed": [f.model_dump() for f in m.failed],
-            "pending": IndexLayout(self.directory.parent.parent).read_pending(),
-        }
+        model = m.model
+        root = self.directory.parent.parent
+        return IndexInfo(
+            index=str(root), generation=m.generation, published_at=m.created_at, corpus=m.corpus,
+            articles=m.counts.articles, passages=m.counts.passages, segments=len(m.segments),
+            model=model.name if model else None, backend=model.backend if model else None,
+            engine=model.engine if model else None, fingerprint=model.fingerprint if model else None,
+            dimension=model.dimension if model else None,
+            prompts={"query": model.query_prompt, "passage": model.passage_prompt} if model else None,
+            modes=self.modes, semantic_unavailable=self.semantic_unavailable,
+            semantic_floor=m.semantic_floor.model_dump() if m.semantic_floor else None,
+            fusion={"method": self.fusion.method, "semantic_ratio": self.fusion.semantic_ratio,
+                    **({"rrf_k": self.fusion.rrf_k} if self.fusion.method == "rrf" else {})},
+            context=m.context.model_dump(), tokenizer=m.tokenizer.model_dump(), chunker=m.chunker.model_dump(),
+            failed=[FileProblem(path=f.path, reason=f.reason) for f in m.failed],
+            pending=[FileProblem.model_validate(p) for p in IndexLayout(root).read_pending()
+                     if isinstance(p.get("path"), str) and isinstance(p.get("reason"), str)],
+        )

@@ -29,6 +29,7 @@ class SegmentInfo(BaseModel):
     passages: int
     terms: int
     vector_index: str | None
+    vectors: int | None = None
 
 
 def new_segment_id() -> str:
@@ -37,17 +38,20 @@ def new_segment_id() -> str:
 
 
 def write_segment(directory: Path, segment_id: str, articles: Sequence[Article], passages: Sequence[Passage],
-                  keyword: KeywordIndex, vectors: np.ndarray | None) -> SegmentInfo:
-    """Write every file of a new segment into the empty `directory`; the info file goes last."""
+                  keyword: KeywordIndex, vectors: np.ndarray | None, owners: np.ndarray | None = None) -> SegmentInfo:
+    """Write every file of a new segment into the empty `directory`; the info file goes last.
+
+    `owners[v]` is the passage of vector v (one vector per passage, in order, when None).
+    """
     write_store(directory / STORE_FILE, articles, passages)
     keyword.save(directory)
-    kind = None
+    kind, count = None, None
     if vectors is not None:
-        index = VectorIndex(build_vector_index(vectors))
+        index = VectorIndex(build_vector_index(vectors), owners, len(passages))
         index.save(directory)
-        kind = index.kind
+        kind, count = index.kind, index.count
     info = SegmentInfo(id=segment_id, articles=len(articles), passages=len(passages), terms=len(keyword.vocab),
-                       vector_index=kind)
+                       vector_index=kind, vectors=count)
     (directory / SEGMENT_FILE).write_text(info.model_dump_json(), encoding="utf-8")
     return info
 
@@ -68,10 +72,10 @@ class Segment:
         self.directory = directory
         self.store = Store(directory / STORE_FILE)
         self.keyword = KeywordIndex.load(directory)
-        self.vectors = VectorIndex.load(directory) if self.info.vector_index else None
+        self.vectors = VectorIndex.load(directory, self.info.passages) if self.info.vector_index else None
         if not (self.store.count("passages") == self.keyword.n_docs == self.info.passages
                 and len(self.keyword.vocab) == self.info.terms
-                and (self.vectors is None or self.vectors.count == self.info.passages)):
+                and (self.vectors is None or self.vectors.count == self.info.vectors)):
             raise IndexCorrupt(f"segment {directory.name}: passage, term or vector counts disagree")
         self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, values in self.store.filter_columns(FILTERS).items():

@@ -1,4 +1,11 @@
-"""FAISS inner-product index over normalised passage vectors; the index type is chosen by size."""
+"""FAISS inner-product index over normalised passage vectors; the index type is chosen by size.
+
+A passage has one vector for its whole text and, when it is longer than a window, one per window of whole sentences
+(context.embedding_inputs). It scores the mean of its whole-text similarity and its best vector's: the best window
+lets a long paragraph listing many projects be found by a question about any one of them; the whole text keeps
+questions about the paragraph as a whole (measured on the dev sets: benchmarks/README.md, "Embedding windows").
+`owners` maps each vector to its passage; a passage's vectors are consecutive, its whole-text vector first.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import numpy as np
 from .errors import IndexCorrupt
 
 VECTORS_FILE = "vectors.faiss"
+OWNERS_FILE = "vector-owners.npy"
 # Up to this many vectors an exact scan costs about a millisecond (3 ms at 20k, measured); above it HNSW.
 EXACT_MAX = 10_000
 HNSW_M = 32
@@ -80,21 +88,21 @@ def _stored_matrix(index: faiss.Index) -> np.ndarray:
     return matrix
 
 
-def _best(ids: np.ndarray, scores: np.ndarray, depth: int) -> VectorHits:
-    """The `depth` highest scores, best first, ties by passage number."""
-    if len(ids) > depth:
-        keep = np.argpartition(-scores, depth - 1)[:depth]
-        ids, scores = ids[keep], scores[keep]
-    order = np.lexsort((ids, -scores))
-    return VectorHits(ids[order], scores[order])
-
-
 class VectorIndex:
-    """Search and reconstruct over a loaded FAISS index."""
+    """Passage search over a loaded FAISS index of window vectors (`owners[v]`: the passage of vector v)."""
 
-    def __init__(self, index: faiss.Index) -> None:
+    def __init__(self, index: faiss.Index, owners: np.ndarray | None = None, passages: int | None = None) -> None:
         self.index = index
         self.matrix = _stored_matrix(index)
+        self.owners = np.arange(index.ntotal, dtype=np.int32) if owners is None else owners.astype(np.int32)
+        self.passages = int(self.owners[-1]) + 1 if passages is None and len(self.owners) else int(passages or 0)
+        if (len(self.owners) != index.ntotal or (len(self.owners) and (self.owners[0] < 0 or self.owners[-1] >=
+                                                                        self.passages))
+                or np.any(np.diff(self.owners) < 0)):
+            raise IndexCorrupt("vector owners disagree with the vectors or the passages")
+        # starts[p]:starts[p + 1] are passage p's vectors (a passage without text has none).
+        self.starts = np.searchsorted(self.owners, np.arange(self.passages + 1)).astype(np.int64)
+        self.per_passage = len(self.owners) / max(self.passages, 1)
 
     @property
     def count(self) -> int:
@@ -112,50 +120,93 @@ class VectorIndex:
         return HNSW_KIND if isinstance(self.index, faiss.IndexHNSW) else FLAT_KIND
 
     def save(self, directory: Path) -> None:
-        """Write the index in FAISS's own format."""
+        """Write the index in FAISS's own format, and the owners as a numpy array (no pickle)."""
         faiss.write_index(self.index, str(directory / VECTORS_FILE))
+        np.save(directory / OWNERS_FILE, self.owners, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path) -> VectorIndex:
+    def load(cls, directory: Path, passages: int) -> VectorIndex:
         """Read an index written by save, its vectors memory-mapped rather than copied.
 
         Mapped pages live in the page cache, so every server worker shares one copy of the vectors (1.5 GiB at
         1M passages) instead of holding its own; segments never change, so the mapping never goes stale.
         """
         try:
-            return cls(faiss.read_index(str(directory / VECTORS_FILE), MMAP_FLAG))
-        except RuntimeError as exc:
+            index = faiss.read_index(str(directory / VECTORS_FILE), MMAP_FLAG)
+            owners = np.load(directory / OWNERS_FILE, allow_pickle=False)
+        except (RuntimeError, OSError, ValueError) as exc:
             raise IndexCorrupt(f"vector index unreadable: {str(exc).splitlines()[0]}") from exc
+        return cls(index, owners, passages)
+
+    def _scores(self, passages: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Passage scores: the mean of the whole-text similarity and the best of the passage's vectors."""
+        if len(passages) == self.passages and (len(passages) == 0 or passages[-1] == self.passages - 1) and \
+                np.array_equal(passages, np.arange(self.passages)):
+            rows, firsts = None, self.starts[:-1]
+            similarity = self.matrix @ query
+        else:
+            begin, end = self.starts[passages], self.starts[passages + 1]
+            lengths = end - begin
+            firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+            rows = np.repeat(begin - firsts, lengths) + np.arange(int(lengths.sum()))
+            similarity = self.matrix[rows] @ query
+        if len(similarity) == 0:
+            return np.zeros(0, np.float32)
+        best = np.maximum.reduceat(similarity, firsts)
+        return ((similarity[firsts] + best) / 2).astype(np.float32)
+
+    def _top(self, passages: np.ndarray, scores: np.ndarray, depth: int) -> VectorHits:
+        """The `depth` best of the given passages, best first, ties by passage number."""
+        if len(passages) > depth:
+            keep = np.argpartition(-scores, depth - 1)[:depth]
+            passages, scores = passages[keep], scores[keep]
+        order = np.lexsort((passages, -scores))
+        return VectorHits(passages[order].astype(np.int64), scores[order])
 
     def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
-        """Top `depth` passages by cosine similarity, restricted to the `allowed` mask when given."""
-        depth = min(depth, self.count)
+        """Top `depth` passages by score (see _scores), within the `allowed` passage mask."""
+        depth = min(depth, self.passages)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        subset = np.flatnonzero(allowed) if allowed is not None else None
-        if subset is not None and len(subset) == self.count:
-            allowed = subset = None  # everything allowed: search without a selector
-        if depth <= 0 or (subset is not None and len(subset) == 0):
+        subset = np.flatnonzero(allowed) if allowed is not None else np.arange(self.passages)
+        if depth <= 0 or len(subset) == 0:
             return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if subset is not None and len(subset) <= SUBSET_EXACT_MAX:
-            return _best(subset, self.matrix[subset] @ query[0], depth)
+        if len(subset) * self.per_passage <= (EXACT_MAX if allowed is None else SUBSET_EXACT_MAX):
+            return self._top(subset, self._scores(subset, query[0]), depth)
+        # Candidates from the nearest vectors (each passage counted once), then scored exactly.
         params: faiss.SearchParameters | None = None
-        if isinstance(self.index, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, depth))
-        if subset is not None:
-            # A bitmap selector costs n/8 bytes per query, whatever the number of allowed passages.
-            bitmap = np.packbits(allowed, bitorder="little")
-            params = params or faiss.SearchParameters()
-            params.sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
-        # One query gains nothing from OpenMP's fork and join; a server's parallelism is its request threads.
-        with faiss_threads(1):
-            scores, ids = self.index.search(query, depth, params=params)
-        keep = ids[0] >= 0
-        return VectorHits(ids[0][keep], scores[0][keep])
+        bitmap = None
+        if allowed is not None and len(subset) < self.passages:
+            # A bitmap selector costs n/8 bytes per query, whatever the number of allowed vectors.
+            bitmap = np.packbits(allowed[self.owners], bitorder="little")
+        wanted = min(self.count, int(depth * self.per_passage * 1.5) + 10)
+        while True:
+            if isinstance(self.index, faiss.IndexHNSW):
+                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))
+            if bitmap is not None:
+                params = params or faiss.SearchParameters()
+                params.sel = faiss.IDSelectorBitmap(self.count, faiss.swig_ptr(bitmap))
+            # One query gains nothing from OpenMP's fork and join; a server's parallelism is its request threads.
+            with faiss_threads(1):
+                _, ids = self.index.search(query, wanted, params=params)
+            found = ids[0][ids[0] >= 0]
+            candidates = np.unique(self.owners[found]).astype(np.int64)
+            # Enough distinct passages, or nothing more to find.
+            if len(candidates) >= depth or wanted >= self.count or len(found) < wanted:
+                return self._top(candidates, self._scores(candidates, query[0]), depth)
+            wanted = min(self.count, wanted * 2)
 
-    def vectors(self, passages: np.ndarray) -> np.ndarray:
-        """Stored vectors of several passages, shape (len(passages), dimension)."""
-        return self.matrix[np.asarray(passages, dtype=np.int64)].copy()
+    def scores(self, passages: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """The given passages' scores for the query, in the given order."""
+        return self._scores(np.asarray(passages, np.int64), np.asarray(query, np.float32).reshape(-1))
+
+    def passage_vectors(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The window vectors of several passages and their owners renumbered 0.. in the given order (merges)."""
+        passages = np.asarray(passages, np.int64)
+        begin, end = self.starts[passages], self.starts[passages + 1]
+        rows = np.concatenate([np.arange(b, e) for b, e in zip(begin.tolist(), end.tolist())]) if len(passages) \
+            else np.zeros(0, np.int64)
+        return self.matrix[rows].copy(), np.repeat(np.arange(len(passages), dtype=np.int32), end - begin)
 
     def vector(self, passage: int) -> np.ndarray:
-        """The stored vector of one passage, shape (1, dimension)."""
-        return self.matrix[int(passage)].reshape(1, -1).copy()
+        """The passage's whole-text vector, shape (1, dimension)."""
+        return self.matrix[int(self.starts[passage])].reshape(1, -1).copy()

@@ -122,6 +122,17 @@ class IndexView:
         order = np.lexsort((all_ids, -all_scores))[:depth]
         return VectorHits(all_ids[order], all_scores[order])
 
+    def vector_scores(self, nums: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Each given passage's similarity to the query (its best window's), in the given order."""
+        scores = np.zeros(len(nums), np.float32)
+        segment_of = np.searchsorted(self.offsets, nums, side="right") - 1
+        for index in np.unique(segment_of).tolist():
+            vectors = self.segments[index].vectors
+            assert vectors is not None
+            rows = np.flatnonzero(segment_of == index)
+            scores[rows] = vectors.scores(nums[rows] - self.offsets[index], query)
+        return scores
+
     def vector(self, num: int) -> np.ndarray:
         """The stored vector of one passage."""
         index = int(np.searchsorted(self.offsets, num, side="right") - 1)

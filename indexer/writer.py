@@ -18,14 +18,16 @@ from tqdm import tqdm
 
 from .analyzer import Analyzer, TokenizerSettings
 from .chunk import ChunkerSettings, Passage, chunk_article
-from .embed import Encoder, ModelInfo
+from .context import ContextSettings, embedding_inputs, passage_context
 from .embedding_cache import EmbeddingCache
+from .encoders import Encoder, ModelInfo
 from .errors import IndexCorrupt, ModelMismatch
 from .ingest import Article, SkippedFile
 from .keyword import KeywordIndex, concat
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
+from .semantic_floor import DEFAULT_PERCENTILE, FloorScorer, calibrate, texts_digest
 from .store import STORE_FILE, Store
 
 Log = Callable[[str], None]
@@ -61,7 +63,8 @@ class IndexWriter:
     """Applies changes under the writer lock (held by the caller) and publishes a new generation."""
 
     def __init__(self, layout: IndexLayout, base: Manifest | None, encoder: Encoder | None, *,
-                 unavailable: str | None = None, log: Log = print, progress: bool = False) -> None:
+                 unavailable: str | None = None, log: Log = print, progress: bool = False,
+                 context: ContextSettings | None = None, floor_percentile: float = DEFAULT_PERCENTILE) -> None:
         self.layout = layout
         self.encoder = encoder
         self.unavailable = unavailable
@@ -69,15 +72,21 @@ class IndexWriter:
         self.progress = progress
         self.analyzer = Analyzer()
         self.tokenizer: TokenizerSettings = self.analyzer.settings
-        self.chunker = (ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, encoder.max_passage_chars()))
-                        if encoder else ChunkerSettings())
+        limit = encoder.max_passage_chars() if encoder else None
+        # Only the flags of a given `context` count: its budget always follows the model.
+        self.context = ContextSettings.for_model(limit, *((context.keyword, context.semantic) if context else ()))
+        # An embedded context line takes room from the passage: together they must fit the model's input.
+        room = limit - self.context.max_chars if limit and self.context.semantic else limit
+        self.chunker = ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, room)) if room else ChunkerSettings()
+        self.floor_percentile = floor_percentile
         self.model: ModelInfo | None = encoder.info if encoder else None
         self.base = base
 
     @property
     def incremental(self) -> bool:
         """True when the published index was made with the same tokenizer, chunker and model."""
-        return self.base is not None and self.base.same_settings(self.tokenizer, self.chunker, self.model)
+        return self.base is not None and self.base.same_settings(self.tokenizer, self.chunker, self.context,
+                                                                     self.model)
 
     def live_articles(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, str]]:
         """Article id → (segment id, sha256, path) for live articles of the published index (given ids or all)."""
@@ -139,37 +148,72 @@ class IndexWriter:
     def _new_segment(self, articles: Sequence[Article]) -> tuple[SegmentRef, dict[str, int], int, int]:
         """Chunk, analyse and embed new articles into a new segment (cost proportional to them alone)."""
         passages = self._chunk(articles)
-        term_lists = [self.analyzer.terms(p.text) for p in
+        titles = {a.id: a.title for a in articles}
+        term_lists = [self._terms(titles[p.article_id], p) for p in
                       tqdm(passages, desc="analysing", unit="passage", disable=not self.progress, leave=False)]
-        vectors, embedded, reused = None, 0, 0
+        vectors, owners, embedded, reused = None, None, 0, 0
         if self.encoder is not None:
-            vectors, embedded, reused = self._embed(passages)
-        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors)
+            texts, owners = embedding_inputs(titles, passages, self.context, self.chunker.window_chars)
+            vectors, embedded, reused = self._embed(texts)
+        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners)
         counts: dict[str, int] = {a.id: 0 for a in articles}
         for p in passages:
             counts[p.article_id] += 1
         return ref, counts, embedded, reused
 
-    def _embed(self, passages: Sequence[Passage]) -> tuple[np.ndarray, int, int]:
-        """Passage vectors through the embedding cache; returns (vectors, newly embedded, reused)."""
+    def _terms(self, title: str, passage: Passage) -> list[str]:
+        """A passage's keyword terms: its text's, then its context's when the settings say so."""
+        terms = self.analyzer.terms(passage.text)
+        if self.context.keyword:
+            terms += self.analyzer.terms(passage_context(title, passage))
+        return terms
+
+    def _cache(self, prompt: str) -> EmbeddingCache:
         assert self.encoder is not None
         info = self.encoder.info
-        cache = EmbeddingCache(self.layout.cache_dir, info.fingerprint, info.passage_prompt, info.dimension)
+        return EmbeddingCache(self.layout.cache_dir, info.fingerprint, prompt, info.dimension)
+
+    def _embed(self, texts: Sequence[str]) -> tuple[np.ndarray, int, int]:
+        """Passage vectors through the embedding cache; returns (vectors, newly embedded, reused)."""
+        assert self.encoder is not None
+        cache = self._cache(self.encoder.info.passage_prompt)
         try:
-            with tqdm(total=len(passages), desc="embedding", unit="passage", disable=not self.progress,
+            with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not self.progress,
                       leave=False) as bar:
-                vectors = cache.embed([p.text for p in passages], self.encoder.encode_passages, progress=bar.update)
+                vectors = cache.embed(texts, self.encoder.encode_passages, progress=bar.update)
             return vectors, cache.misses, cache.hits
         finally:
             cache.close()
 
+    def _floor(self) -> FloorScorer | None:
+        """The semantic floor: the base generation's when it was calibrated the same way, else calibrated now."""
+        if self.encoder is None:
+            return None
+        base = self.base
+        if (base is not None and base.semantic_floor is not None and base.model is not None
+                and base.model.fingerprint == self.encoder.info.fingerprint
+                and base.semantic_floor.texts == texts_digest()
+                and base.semantic_floor.percentile == self.floor_percentile):
+            return FloorScorer.load(self.layout.generation_dir(base.generation), base.semantic_floor,
+                                    self.encoder.info.dimension)
+        passages, queries = self._cache(self.encoder.info.passage_prompt), self._cache(self.encoder.info.query_prompt)
+        encoder = self.encoder
+        try:
+            floor, background = calibrate(lambda t: queries.embed(t, lambda q: encoder.encode(q, "query")),
+                                          lambda t: passages.embed(t, encoder.encode_passages),
+                                          self.floor_percentile)
+        finally:
+            passages.close()
+            queries.close()
+        return FloorScorer(floor, background)
+
     def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
-               vectors: np.ndarray | None) -> SegmentRef:
+               vectors: np.ndarray | None, owners: np.ndarray | None) -> SegmentRef:
         """Write a segment in staging, then rename it into place."""
         segment_id = new_segment_id()
         staging = self.layout.staging_dir("segments")
         try:
-            write_segment(staging, segment_id, articles, passages, keyword, vectors)
+            write_segment(staging, segment_id, articles, passages, keyword, vectors, owners)
             final = self.layout.segment_dir(segment_id)
             self.layout.commit_dir(staging, final)
         except BaseException:
@@ -195,6 +239,7 @@ class IndexWriter:
         passages: list[Passage] = []
         term_parts: list[tuple[KeywordIndex, np.ndarray]] = []
         vector_parts: list[np.ndarray] = []
+        owner_parts: list[np.ndarray] = []
         for state in victims:
             segment = Segment(self.layout.segment_dir(state.ref.id))
             dead = np.zeros(segment.size, bool)
@@ -204,11 +249,14 @@ class IndexWriter:
             passages += segment.store.full_passages(keep.tolist())
             term_parts.append((segment.keyword, keep))
             if segment.vectors is not None:
-                vector_parts.append(segment.vectors.vectors(keep))
+                kept_vectors, kept_owners = segment.vectors.passage_vectors(keep)
+                vector_parts.append(kept_vectors)
+                owner_parts.append(kept_owners + len(passages) - len(keep))
             states.remove(state)
         if articles:
             vectors = np.concatenate(vector_parts) if self.encoder is not None else None
-            ref = self._write(articles, passages, _merge_postings(term_parts), vectors)
+            owners = np.concatenate(owner_parts) if self.encoder is not None else None
+            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners)
             states.append(_SegmentState(ref, Tombstones()))
         return len(victims)
 
@@ -226,6 +274,7 @@ class IndexWriter:
                 state.ref.deleted_articles = len(state.tombstones.articles)
                 state.ref.deleted_passages = len(state.tombstones.passages)
         refs = [s.ref for s in states]
+        floor = self._floor()
         if failures is None:
             failures = self.base.failed if self.base else []
         manifest = Manifest(
@@ -236,13 +285,17 @@ class IndexWriter:
                           passages=sum(r.passages - r.deleted_passages for r in refs)),
             tokenizer=self.tokenizer,
             chunker=self.chunker,
+            context=self.context,
             model=self.model,
             model_unavailable_reason=self.unavailable,
+            semantic_floor=floor.floor if floor else None,
             segments=refs,
             failed=failures,
         )
         staging = self.layout.staging_dir("generations")
         try:
+            if floor is not None:
+                floor.save(staging)
             manifest.write(staging)
             self.layout.publish(staging, generation)
         except BaseException:

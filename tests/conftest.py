@@ -1,4 +1,5 @@
-"""Session fixtures: a fixture corpus (the seed plus small made-up articles), a tiny model, real indexes."""
+"""Session fixtures: a fixture corpus (the seed plus small made-up articles), real indexes (the bundled model, a
+tiny random sentence-transformers model, keyword only), apps and servers on them."""
 
 from __future__ import annotations
 
@@ -102,10 +103,10 @@ def other_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hybrid_index(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index (FAISS + keyword + SQLite) of the fixture corpus with the tiny model."""
+def hybrid_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index (FAISS + keyword + SQLite) of the fixture corpus with the default, bundled real model."""
     index = tmp_path_factory.mktemp("hybrid") / "index"
-    build_index(corpus_dir, index, str(tiny_model), log=lambda _: None)
+    build_index(corpus_dir, index, log=lambda _: None)
     return index
 
 
@@ -113,6 +114,20 @@ def hybrid_index(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.Te
 def searcher(hybrid_index: Path) -> Searcher:
     """A searcher on the hybrid index, model loaded from the manifest."""
     return Searcher.open(hybrid_index)
+
+
+@pytest.fixture(scope="session")
+def tiny_index(corpus_dir: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the fixture corpus made through the sentence-transformers path, with the tiny model."""
+    index = tmp_path_factory.mktemp("tiny") / "index"
+    build_index(corpus_dir, index, str(tiny_model), log=lambda _: None)
+    return index
+
+
+@pytest.fixture(scope="session")
+def tiny_searcher(tiny_index: Path) -> Searcher:
+    """A searcher on the tiny-model index."""
+    return Searcher.open(tiny_index)
 
 
 @pytest.fixture(scope="session")

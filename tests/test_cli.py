@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.schema import SearchResponse
 
-CONTRACT_KEYS = {"query", "mode", "total", "took_ms", "warnings", "results"}
+CONTRACT_KEYS = {"query", "mode", "semantic_ratio", "total", "took_ms", "warnings", "results"}
 HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",
             "text", "highlight", "score", "scores"}
 

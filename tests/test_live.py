@@ -167,6 +167,18 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / SEED.name).write_bytes(SEED.read_bytes())
-    with running_server(tmp_path / "new-index", corpus=corpus) as base:  # no model here: keyword-only build
+    # As `make run` on a fresh offline machine: the bundled model is the default, so all three modes work.
+    with running_server(tmp_path / "new-index", corpus=corpus) as base:
         health = get_json(f"{base}/api/health")[2]
-        assert health["articles"] == 1 and health["passages"] == 35 and health["modes"] == ["keyword"]
+        assert health["articles"] == 1 and health["passages"] == 35
+        assert health["modes"] == ["hybrid", "semantic", "keyword"] and health["semantic_unavailable"] is None
+        assert health["model"] == "bundled:multilingual-e5-small"
+        question = quote("哪个区要打造食品工业基地")
+        body = get_json(f"{base}/api/search?q={question}")[2]
+        top = body["results"][0]
+        assert body["mode"] == "hybrid" and body["warnings"] == [] and top["speaker"] == "劳茂昌"
+        assert top["scores"]["keyword"]["rank"] == 1 and top["scores"]["semantic"]["rank"] >= 1
+        with urllib.request.urlopen(f"{base}/?q={question}", timeout=30) as response:
+            page = response.read().decode()
+        assert 'id="semantic-unavailable"' not in page and "混合检索" in page
+        assert page.count("<dt>语义</dt><dd>第 ") >= 1  # the breakdown shows a semantic rank

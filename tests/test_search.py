@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.embed import DEFAULT_MODEL, load_encoder
+from indexer.encoders import load_encoder
+from indexer.fusion import Fusion
 from indexer.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable, QueryError
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
@@ -43,6 +44,7 @@ def search(searcher: Searcher, q: str, **params: object):
 def test_each_mode_reports_its_scores(searcher: Searcher, mode: str) -> None:
     response = search(searcher, "新能源 产业园", mode=mode, k=5)
     assert response.mode == mode and response.warnings == []
+    assert response.semantic_ratio == (searcher.fusion.semantic_ratio if mode == "hybrid" else None)
     assert len(response.results) == 5 and response.total >= 5
     scores = [hit.score for hit in response.results]
     assert scores == sorted(scores, reverse=True)
@@ -52,10 +54,19 @@ def test_each_mode_reports_its_scores(searcher: Searcher, mode: str) -> None:
         elif mode == "semantic":
             assert hit.scores.keyword is None and hit.score == pytest.approx(hit.scores.semantic.score, abs=1e-5)
         else:
-            fused = sum(1 / (60 + s.rank) for s in (hit.scores.keyword, hit.scores.semantic) if s is not None)
-            assert hit.score == pytest.approx(fused, abs=1e-6)
+            assert 0 <= hit.score <= 1  # the default fusion is a convex combination of min-max scaled scores
     if mode == "hybrid":
         assert any(h.scores.keyword and h.scores.semantic for h in response.results)
+
+
+def test_reciprocal_rank_fusion_scores_are_the_weighted_sum_over_both_lists(searcher: Searcher) -> None:
+    for ratio in (0.5, 0.3):
+        request = SearchRequest.parse(q="新能源 产业园", k=10, semantic_ratio=ratio)
+        response = searcher.search(request, fusion=Fusion(method="rrf", rrf_k=60))
+        for hit in response.results:
+            fused = sum(weight / (60 + s.rank) for s, weight in ((hit.scores.keyword, 2 * (1 - ratio)),
+                                                                 (hit.scores.semantic, 2 * ratio)) if s is not None)
+            assert hit.score == pytest.approx(fused, abs=1e-6)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -153,7 +164,7 @@ def test_a_hub_model_not_cached_fails_fast_when_offline(monkeypatch: pytest.Monk
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     started = time.monotonic()
     with pytest.raises(ModelUnavailable, match="HF_HUB_OFFLINE"):
-        load_encoder(DEFAULT_MODEL)
+        load_encoder("intfloat/multilingual-e5-small")
     assert time.monotonic() - started < 30
 
 

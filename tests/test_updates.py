@@ -141,7 +141,7 @@ def test_watch_indexes_files_once_written_and_drops_deleted_ones(corpus: Path, t
         (corpus / "slow.txt").unlink()
         assert wait_for(lambda: "slow" not in ids_found(Searcher.open(index), "海上风电装备", "keyword"))
         (corpus / "broken.txt").write_bytes(b"\x00\x00binary")
-        assert wait_for(lambda: any(f["path"] == "broken.txt" for f in Searcher.open(index).info()["failed"]))
+        assert wait_for(lambda: any(f.path == "broken.txt" for f in Searcher.open(index).info().failed))
     finally:
         stop.set()
         watcher.join(timeout=30)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import indexer.vectors as vectors
+from indexer.errors import IndexCorrupt
 from indexer.vectors import VectorIndex, build_vector_index, faiss_threads
 
 
@@ -36,7 +37,7 @@ def hnsw(tmp_path_factory: pytest.TempPathFactory) -> tuple[VectorIndex, np.ndar
         patch.undo()
     directory = tmp_path_factory.mktemp("hnsw")
     index.save(directory)
-    return VectorIndex.load(directory), matrix
+    return VectorIndex.load(directory, 3000), matrix
 
 
 def test_the_index_type_follows_the_size() -> None:
@@ -48,7 +49,7 @@ def test_the_index_type_follows_the_size() -> None:
 def test_hnsw_round_trips_and_finds_the_exact_neighbours(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
     index, matrix = hnsw
     assert index.kind.startswith("hnsw") and index.count == 3000
-    np.testing.assert_array_equal(index.vectors(np.array([5, 7])), matrix[[5, 7]])
+    np.testing.assert_array_equal(index.passage_vectors(np.array([5, 7]))[0], matrix[[5, 7]])
     recall = []
     for query in unit_vectors(20, seed=2):
         hits = index.search(query.reshape(1, -1), 10)
@@ -84,6 +85,8 @@ def test_stored_vectors_are_read_only_and_copies_are_returned(hnsw: tuple[Vector
         index.matrix[0, 0] = 1.0
     copy = index.vector(0)
     copy[0, 0] = 5.0
+    kept, _ = index.passage_vectors(np.array([0]))
+    kept[0, 0] = 5.0
     assert index.matrix[0, 0] != 5.0
 
 
@@ -102,7 +105,64 @@ def test_thread_settings_for_faiss_are_per_thread_and_restored() -> None:
 def test_loaded_vectors_are_memory_mapped_from_the_segment_file(tmp_path) -> None:
     matrix = unit_vectors(5000, seed=6)
     VectorIndex(build_vector_index(matrix)).save(tmp_path)
-    loaded = VectorIndex.load(tmp_path)
+    loaded = VectorIndex.load(tmp_path, 5000)
     np.testing.assert_array_equal(loaded.matrix, matrix)
     mapped = [line for line in open("/proc/self/maps", encoding="utf-8") if str(tmp_path) in line]
     assert vectors.MMAP_FLAG == 0 or mapped, "the vector file should be mapped, not copied"
+
+
+def windowed(passages: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors for passages of 1 to 4 vectors each (the whole text first, then windows), and their owners."""
+    owners = np.repeat(np.arange(passages), np.random.default_rng(seed).integers(1, 5, passages)).astype(np.int32)
+    return unit_vectors(len(owners), seed), owners
+
+
+def passage_scores(matrix: np.ndarray, owners: np.ndarray, query: np.ndarray, passages: int) -> np.ndarray:
+    """Each passage's score, written out: the mean of its first (whole-text) vector's and its best vector's."""
+    scores = []
+    for p in range(passages):
+        rows = matrix[owners == p] @ query
+        scores.append((rows[0] + rows.max()) / 2)
+    return np.array(scores)
+
+
+@pytest.mark.parametrize("threshold", [100_000, 500])  # exact, then HNSW over the windows
+def test_a_passage_scores_its_whole_text_and_best_window(threshold: int, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path) -> None:
+    monkeypatch.setattr(vectors, "EXACT_MAX", threshold)
+    matrix, owners = windowed(600, seed=7)
+    index = VectorIndex(build_vector_index(matrix), owners, 600)
+    index.save(tmp_path)
+    index = VectorIndex.load(tmp_path, 600)
+    for query in unit_vectors(10, seed=8):
+        best = passage_scores(matrix, owners, query, 600)
+        hits = index.search(query.reshape(1, -1), 20)
+        assert len(set(hits.ids.tolist())) == len(hits.ids) == 20  # passages, each once
+        np.testing.assert_allclose(hits.scores, best[hits.ids], rtol=1e-5)
+        expected = np.argsort(-best, kind="stable")[:20].tolist()
+        overlap = len(set(hits.ids.tolist()) & set(expected)) / 20
+        assert overlap == 1.0 if threshold > 600 * 4 else overlap >= 0.9
+        np.testing.assert_allclose(index.scores(np.array([3, 0, 599]), query), best[[3, 0, 599]], rtol=1e-5)
+        allowed = np.zeros(600, bool)
+        allowed[::50] = True
+        filtered = index.search(query.reshape(1, -1), 5, allowed)
+        masked = np.where(allowed, best, -np.inf)
+        assert filtered.ids.tolist() == np.argsort(-masked, kind="stable")[:5].tolist()
+
+
+def test_merging_reads_back_every_window_with_renumbered_owners() -> None:
+    matrix, owners = windowed(50, seed=9)
+    index = VectorIndex(build_vector_index(matrix), owners, 50)
+    kept, new_owners = index.passage_vectors(np.array([4, 9, 10]))
+    expected = [v for p in (4, 9, 10) for v in np.flatnonzero(owners == p)]
+    np.testing.assert_array_equal(kept, matrix[expected])
+    assert new_owners.tolist() == [i for i, p in enumerate((4, 9, 10)) for _ in range(int((owners == p).sum()))]
+    np.testing.assert_array_equal(index.vector(4)[0], matrix[np.flatnonzero(owners == 4)[0]])  # its whole text
+
+
+def test_owners_that_disagree_with_the_vectors_are_corruption() -> None:
+    matrix = unit_vectors(10, seed=10)
+    for owners, passages in ((np.arange(9), 10), (np.array([0, 1, 0, 2, 3, 4, 5, 6, 7, 8]), 10),
+                             (np.arange(10), 5)):
+        with pytest.raises(IndexCorrupt):
+            VectorIndex(build_vector_index(matrix), owners, passages)

@@ -53,12 +53,23 @@ def _int_arg(name: str, default: int) -> int:
         raise QueryError(f"{name}: must be an integer, got {raw[:40]!r}") from None
 
 
+def _float_arg(name: str) -> float | None:
+    """A number query parameter (None when absent), or a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise QueryError(f"{name}: must be a number, got {raw[:40]!r}") from None
+
+
 @api.get("/search")
 def search() -> Response:
     """Ranked passages for a query: the CLI's JSON contract plus facets."""
     params = {name: request.args.get(name) for name in ("mode", "speaker", "region", "article")}
     search_request = SearchRequest.parse(q=request.args.get("q", ""), k=_int_arg("k", 10),
-                                         offset=_int_arg("offset", 0),
+                                         offset=_int_arg("offset", 0), semantic_ratio=_float_arg("semantic_ratio"),
                                          **{name: value for name, value in params.items() if value is not None})
     return jsonify(current_searcher().search(search_request).model_dump())
 
@@ -158,22 +169,7 @@ def generation_header(response: Response) -> Response:
 @api.get("/health")
 def health() -> Response:
     """Index status: counts, model, modes, generation."""
-    searcher = current_searcher()
-    manifest = searcher.manifest
-    details = searcher.info()
-    return jsonify(Health(
-        status="ok",
-        articles=manifest.counts.articles,
-        passages=manifest.counts.passages,
-        model=manifest.model.name if manifest.model else None,
-        dimension=manifest.model.dimension if manifest.model else None,
-        modes=searcher.modes,
-        semantic_unavailable=searcher.semantic_unavailable,
-        generation=manifest.generation,
-        published_at=manifest.created_at,
-        pending=details["pending"],
-        failed=details["failed"],
-    ).model_dump())
+    return jsonify(Health.of(current_searcher().info()).model_dump())
 
 
 @api.get("/openapi.json")

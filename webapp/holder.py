@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from indexer.embed import Encoder
+from indexer.encoders import Encoder
 from indexer.errors import WenkuError
 from indexer.layout import IndexLayout
 from indexer.searcher import Searcher

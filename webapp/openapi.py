@@ -58,6 +58,9 @@ def openapi_document() -> dict[str, Any]:
                                 "description": "Results to skip."}),
         _query_param("mode", _string("Retrieval mode; falls back to keyword with a warning when no model is "
                                      "loaded.", enum=list(MODES), default="hybrid")),
+        _query_param("semantic_ratio", {"type": "number", "minimum": 0, "maximum": 1, "description":
+                                        "Hybrid mode's weighting of the two retrievers: 0 = keyword only, 1 = "
+                                        "semantic only (default: the tuned default, echoed in the response)."}),
         _query_param("speaker", _string("Only passages by this speaker (exact name).")),
         _query_param("region", _string("Only passages from this region (exact).")),
         _query_param("article", _string("Only passages from this article id.")),

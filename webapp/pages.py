@@ -15,6 +15,8 @@ pages = Blueprint("pages", __name__)
 
 PAGE_SIZE = 10
 MODE_LABELS = {"hybrid": "混合", "semantic": "语义", "keyword": "关键词"}
+# Choices offered for hybrid mode's semantic ratio (0 = keyword only, 1 = semantic only); "" is the tuned default.
+RATIO_CHOICES = ["0.1", "0.3", "0.5", "0.7", "0.9"]
 FILTER_LABELS = {"speaker": "发言人", "region": "地区", "article": "文章"}
 EXAMPLES = ["新能源 产业园", "哪个区要打造食品工业基地", "招商引资", "乡村振兴示范带"]
 
@@ -26,8 +28,8 @@ def render_error(status: int, message: str) -> tuple[str, int]:
 
 def search_url(**changes: Any) -> str:
     """The current search URL with some parameters changed (None removes one); filter changes reset paging."""
-    args = {k: v for k, v in request.args.items() if k in ("q", "mode", "page", *FILTER_LABELS)}
-    if any(k in FILTER_LABELS or k in ("q", "mode") for k in changes):
+    args = {k: v for k, v in request.args.items() if k in ("q", "mode", "semantic_ratio", "page", *FILTER_LABELS)}
+    if any(k in FILTER_LABELS or k in ("q", "mode", "semantic_ratio") for k in changes):
         args.pop("page", None)
     args.update(changes)
     return url_for("pages.search", **{k: v for k, v in args.items() if v not in (None, "")})
@@ -40,7 +42,8 @@ def anchor(passage_id: str) -> str:
 
 @pages.app_context_processor
 def helpers() -> dict[str, Any]:
-    return {"search_url": search_url, "anchor": anchor, "MODE_LABELS": MODE_LABELS, "FILTER_LABELS": FILTER_LABELS}
+    return {"search_url": search_url, "anchor": anchor, "MODE_LABELS": MODE_LABELS, "FILTER_LABELS": FILTER_LABELS,
+            "RATIO_CHOICES": RATIO_CHOICES}
 
 
 def _page_number() -> int:
@@ -56,22 +59,24 @@ def search() -> tuple[str, int] | str:
     holder: SearcherHolder = current_app.extensions["wenku"]
     q = request.args.get("q", "")
     mode = request.args.get("mode", "hybrid")
+    ratio = request.args.get("semantic_ratio", "")
     filters = {name: request.args[name] for name in FILTER_LABELS if request.args.get(name)}
     page = _page_number()
-    context: dict[str, Any] = {"q": q, "mode": mode if mode in MODES else "hybrid", "filters": filters,
-                               "page": page, "page_size": PAGE_SIZE, "examples": EXAMPLES, "response": None,
-                               "error": None}
+    context: dict[str, Any] = {"q": q, "mode": mode if mode in MODES else "hybrid", "semantic_ratio": ratio,
+                               "filters": filters, "page": page, "page_size": PAGE_SIZE, "examples": EXAMPLES,
+                               "response": None, "error": None}
     try:
         searcher = holder.get()
     except WenkuError as exc:
         context["error"] = f"索引不可用：{exc}。请先运行 wenku build。"
         return render_template("search.html", searcher=None, **context), 503
     context["searcher"] = searcher
+    context["default_ratio"] = searcher.fusion.semantic_ratio
     if not q.strip():
         return render_template("search.html", **context)
     try:
         response: SearchResponse = searcher.search(SearchRequest.parse(
-            q=q, mode=mode, k=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters))
+            q=q, mode=mode, k=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, semantic_ratio=ratio or None, **filters))
     except QueryError as exc:
         context["error"] = f"查询有误：{exc}"
         return render_template("search.html", **context), 400

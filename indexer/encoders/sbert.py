@@ -1,4 +1,4 @@
-"""Sentence-transformers encoders: loading (hub name or local directory, offline-aware), prompts, fingerprints."""
+"""Sentence-transformers encoders: any hub name or local model directory (offline-aware), prompts, fingerprints."""
 
 from __future__ import annotations
 
@@ -6,41 +6,25 @@ import hashlib
 import os
 import re
 import socket
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from .errors import ModelUnavailable
+from ..errors import ModelUnavailable
+from .base import Encoder, Kind, ModelInfo, first_line
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# Multilingual, retrieval-trained (query/passage asymmetric), 384-d, 118M parameters: fits a 2-core CPU.
-DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 # Model families that expect instruction prefixes; used when the model's own config names none.
 KNOWN_PROMPTS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"(^|/)(multilingual-)?e5-(small|base|large)", re.I), "query: ", "passage: "),
     (re.compile(r"(^|/)bge-(small|base|large)-zh", re.I), "为这个句子生成表示以用于检索相关文章：", ""),
 ]
 _TRUTHY = {"1", "true", "yes", "on"}
-
-
-class ModelInfo(BaseModel):
-    """What the manifest records about the encoder that produced the vectors."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    fingerprint: str
-    dimension: int
-    max_seq_length: int
-    query_prompt: str
-    passage_prompt: str
 
 
 def hub_offline() -> bool:
@@ -78,44 +62,30 @@ def _fingerprint(model: SentenceTransformer) -> str:
     return digest.hexdigest()[:16]
 
 
-class Encoder:
-    """A loaded sentence-transformers model with its prompts; vectors are L2-normalised float32."""
+class SentenceTransformerEncoder(Encoder):
+    """A loaded sentence-transformers model with its prompts."""
 
     def __init__(self, model: SentenceTransformer, name: str) -> None:
         self.model = model
-        # Hugging Face fast tokenizers fail ("Already borrowed") when one instance is used from two threads.
-        self._lock = threading.Lock()
         query, passage = _prompts(name, model)
-        self.info = ModelInfo(
+        super().__init__(ModelInfo(
+            backend="sentence-transformers",
             name=name,
             fingerprint=_fingerprint(model),
             dimension=int(model.get_embedding_dimension()),
             max_seq_length=int(model.max_seq_length or 512),
             query_prompt=query,
             passage_prompt=passage,
-        )
+        ))
 
     def max_passage_chars(self) -> int:
-        """Longest passage in characters that fits the model input: CJK text is at most one token per character."""
         prompt_tokens = len(self.model.tokenizer.tokenize(self.info.passage_prompt)) if self.info.passage_prompt else 0
         return max(16, self.info.max_seq_length - prompt_tokens - 4)
 
-    def encode(self, texts: Sequence[str], prompt: str, batch_size: int = 32) -> np.ndarray:
-        """Normalised embeddings of texts with the given prompt prefixed."""
-        if not texts:
-            return np.zeros((0, self.info.dimension), np.float32)
-        with self._lock:
-            vectors = self.model.encode([prompt + t for t in texts], batch_size=batch_size, convert_to_numpy=True,
-                                        normalize_embeddings=True, show_progress_bar=False)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        """One query vector, shape (1, dimension)."""
-        return self.encode([text], self.info.query_prompt)
-
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Passage vectors, shape (len(texts), dimension)."""
-        return self.encode(texts, self.info.passage_prompt, batch_size)
+    def _encode(self, texts: Sequence[str], kind: Kind, batch_size: int) -> np.ndarray:
+        prompt = self.info.query_prompt if kind == "query" else self.info.passage_prompt
+        return self.model.encode([prompt + t for t in texts], batch_size=batch_size, convert_to_numpy=True,
+                                 normalize_embeddings=True, show_progress_bar=False)
 
 
 def _quiet_transformers() -> None:
@@ -128,7 +98,7 @@ def _quiet_transformers() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
-def load_encoder(name_or_path: str) -> Encoder:
+def load_sentence_transformer(name_or_path: str) -> SentenceTransformerEncoder:
     """Load a model from a local directory or the hub (cache first); raise ModelUnavailable with the reason."""
     try:
         _quiet_transformers()
@@ -140,12 +110,13 @@ def load_encoder(name_or_path: str) -> Encoder:
         try:
             model = SentenceTransformer(str(local), device="cpu", local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - any loader failure means "no usable model"
-            raise ModelUnavailable(f"model directory {local} could not be loaded: {_first_line(exc)}") from exc
-        return Encoder(model, str(local.resolve()))
+            raise ModelUnavailable(f"model directory {local} could not be loaded: {first_line(exc)}") from exc
+        return SentenceTransformerEncoder(model, str(local.resolve()))
     if name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:  # a path, not "org/name"
         raise ModelUnavailable(f"no model directory at {name_or_path}")
     try:
-        return Encoder(SentenceTransformer(name_or_path, device="cpu", local_files_only=True), name_or_path)
+        model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        return SentenceTransformerEncoder(model, name_or_path)
     except Exception as exc:  # noqa: BLE001 - not in the local cache; maybe downloadable below
         cached_error = exc
     if hub_offline():
@@ -155,12 +126,6 @@ def load_encoder(name_or_path: str) -> Encoder:
         raise ModelUnavailable(f"model {name_or_path!r} is not in the local Hugging Face cache and the hub "
                                "is unreachable (pass a local model directory with --model)") from cached_error
     try:
-        return Encoder(SentenceTransformer(name_or_path, device="cpu"), name_or_path)
+        return SentenceTransformerEncoder(SentenceTransformer(name_or_path, device="cpu"), name_or_path)
     except Exception as exc:  # noqa: BLE001
-        raise ModelUnavailable(f"model {name_or_path!r} could not be downloaded: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an exception message, for one-line reports."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+        raise ModelUnavailable(f"model {name_or_path!r} could not be downloaded: {first_line(exc)}") from exc

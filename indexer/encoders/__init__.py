@@ -1,0 +1,21 @@
+"""Encoders behind one interface: the bundled model (the default) and any sentence-transformers model."""
+
+from __future__ import annotations
+
+from .base import Encoder, ModelInfo, first_line
+from .bundled import PREFIX as BUNDLED_PREFIX, BundledEncoder, is_bundled
+
+# multilingual-e5-small: retrieval-trained (query/passage asymmetric), strong on Chinese, 384-d; bundled with the
+# package at 4 bits, so a fresh offline machine has semantic search with nothing to download.
+DEFAULT_MODEL = BUNDLED_PREFIX + "multilingual-e5-small"
+
+__all__ = ["DEFAULT_MODEL", "Encoder", "ModelInfo", "first_line", "is_bundled", "load_encoder"]
+
+
+def load_encoder(name: str) -> Encoder:
+    """`bundled:<model>`, or a sentence-transformers hub name or local directory; raise ModelUnavailable why not."""
+    if is_bundled(name):
+        return BundledEncoder(name)
+    from .sbert import load_sentence_transformer
+
+    return load_sentence_transformer(name)
