@@ -2,7 +2,7 @@
 context measured: what the ranking defaults were chosen by.
 
 Run: .venv/bin/python benchmarks/bench_fusion.py [--workdir /tmp/wenku-dev] [--context both|none|keyword|semantic]
-                                                 [--grid] [--floors 90 95 97.5 99]
+                                                 [--windows 0|60|120] [--grid] [--floors 90 95 97.5 99]
 The dev corpus and sets are described in devsets.py. The index is built with the default (bundled) model; vectors
 are cached in the index directory, so re-running with another --context re-embeds only what changed. Every figure
 goes through the product's own Searcher.search and indexer/evaluate.py.
@@ -60,7 +60,7 @@ def floor_scorers(searcher: Searcher, index: Path, percentiles: list[float]) -> 
     return scorers
 
 
-def open_index(workdir: Path, kind: str, context: ContextSettings) -> tuple[Searcher, Path]:
+def open_index(workdir: Path, kind: str, context: ContextSettings, windows: int | None) -> tuple[Searcher, Path]:
     """The `dev` or `seed` corpus indexed with these context settings (vectors from the cache where it has them)."""
     corpus, index = workdir / "corpus" if kind == "dev" else workdir / "seed-corpus", workdir / f"{kind}-index"
     if kind == "dev" and not index.exists() and (workdir / "index").is_dir():
@@ -68,7 +68,8 @@ def open_index(workdir: Path, kind: str, context: ContextSettings) -> tuple[Sear
     if not corpus.is_dir():
         print(f"wrote {write_corpus(kind, corpus)} articles to {corpus}", flush=True)
     started = time.perf_counter()
-    report = build_index(corpus, index, log=lambda line: print(line, flush=True), context=context)
+    report = build_index(corpus, index, log=lambda line: print(line, flush=True), context=context,
+                         window_chars=windows)
     print(f"{kind} index ready in {time.perf_counter() - started:.0f} s (embedded {report.embedded})", flush=True)
     return Searcher.open(index), index
 
@@ -80,11 +81,12 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", help="dev sets to run (default: all)")
     parser.add_argument("--grid", action="store_true", help="compare fusion methods and weights")
     parser.add_argument("--floors", nargs="*", type=float, default=[], help="floor percentiles to compare")
+    parser.add_argument("--windows", type=int, help="embedding window in characters (0: whole passages only)")
     args = parser.parse_args()
     keyword, semantic = CONTEXTS[args.context]
     sets = dev_sets(args.sets)
-    searchers = {kind: open_index(args.workdir, kind, ContextSettings(keyword=keyword, semantic=semantic))
-                 for kind in sorted({CORPUS_OF[name] for name in sets})}
+    searchers = {kind: open_index(args.workdir, kind, ContextSettings(keyword=keyword, semantic=semantic),
+                                  args.windows) for kind in sorted({CORPUS_OF[name] for name in sets})}
     for name, qrels in sets.items():
         searcher, index = searchers[CORPUS_OF[name]]
         results: dict[str, dict[str, float]] = {}
@@ -96,6 +98,8 @@ def main() -> None:
             for fusion in GRID:
                 results[f"hybrid {fusion}"] = evaluate(qrels, runner(searcher, "hybrid", fusion))
         emit("fusion", {"devset": name, "queries": len(qrels), "context": args.context,
+                        "window_chars": searcher.manifest.chunker.window_chars,
+                        "vectors": sum(s.vectors.count for s in searcher.view.segments if s.vectors),
                         "passages": searcher.manifest.counts.passages, "model": searcher.manifest.model.name,
                         "results": results})
         print_table(name, qrels, results)

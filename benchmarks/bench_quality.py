@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from common import SHARED, emit, write_news
+from devsets import write_cmrc
 
 from indexer.build import build_index
 from indexer.evaluate import Retrieved, evaluate, load_qrels
@@ -50,15 +51,7 @@ def bigrams(text: str) -> list[str]:
 
 def write_corpus(folder: Path, news: int | None = None) -> int:
     """CMRC paragraphs and (up to `news`) CCTV news items as article files; returns how many were written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    squad = json.loads(CMRC.read_text(encoding="utf-8"))
-    count = 0
-    for entry in squad["data"]:
-        for paragraph in entry["paragraphs"]:
-            (folder / f"cmrc-{paragraph['id']}.txt").write_text(f"{entry['title']}\n\n{paragraph['context']}\n",
-                                                                encoding="utf-8")
-            count += 1
-    return count + write_news(folder, news)
+    return write_cmrc(folder) + write_news(folder, news)
 
 
 def baseline(searcher: Searcher, tokenize: Callable[[str], list[str]]) -> Callable[[str], list[Retrieved]]:

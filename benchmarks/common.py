@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -152,8 +152,7 @@ def machine() -> str:
     """One line describing where a figure was measured."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"{cpu}, {cores} cores, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def timed(function: Callable[[str], object], items: Sequence[str], warmup: int = 0) -> list[float]:

@@ -18,7 +18,8 @@ Log = Callable[[str], None]
 
 def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = False, rebuild: bool = False,
                 retry_default: bool = False, encoder: Encoder | None = None, log: Log = print,
-                progress: bool = False, context: ContextSettings | None = None) -> IndexWriter:
+                progress: bool = False, context: ContextSettings | None = None,
+                window_chars: int | None = None) -> IndexWriter:
     """A writer with the right encoder: the one given, `model`, the index's own, or the default (call under lock).
 
     `retry_default` (builds only) tries the default model again on an index that lacked one. An index with vectors
@@ -45,15 +46,18 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                                            "`wenku build --rebuild --keyword-only`") from exc
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
-    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress, context=context)
+    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress, context=context,
+                       window_chars=window_chars)
 
 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
                 keyword_only: bool = False, encoder: Encoder | None = None, log: Log = print,
-                progress: bool = False, wait: float = 0.0, context: ContextSettings | None = None) -> UpdateReport:
+                progress: bool = False, wait: float = 0.0, context: ContextSettings | None = None,
+                window_chars: int | None = None) -> UpdateReport:
     """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild).
 
-    `context` overrides where passage context is used (benchmarks compare the choices; the default is measured best).
+    `context` (where passage context is used) and `window_chars` (embedding windows, 0 for whole passages only)
+    override the defaults, which were measured best; benchmarks compare the choices.
     """
     if not corpus.is_dir():
         raise IndexNotFound(f"corpus folder {corpus} does not exist")
@@ -61,12 +65,14 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
     with layout.writer_lock(wait):
         try:
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
-                                 encoder=encoder, log=log, progress=progress, context=context)
+                                 encoder=encoder, log=log, progress=progress, context=context,
+                                 window_chars=window_chars)
         except IndexOutdated as exc:
             log(f"{exc}; rebuilding everything")
             rebuild = True
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=True, retry_default=True,
-                                 encoder=encoder, log=log, progress=progress, context=context)
+                                 encoder=encoder, log=log, progress=progress, context=context,
+                                 window_chars=window_chars)
         if writer.base is not None and not writer.incremental and not rebuild:
             log("index settings changed (model, tokenizer or chunker): rebuilding everything")
             rebuild = True

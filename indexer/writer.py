@@ -64,7 +64,8 @@ class IndexWriter:
 
     def __init__(self, layout: IndexLayout, base: Manifest | None, encoder: Encoder | None, *,
                  unavailable: str | None = None, log: Log = print, progress: bool = False,
-                 context: ContextSettings | None = None, floor_percentile: float = DEFAULT_PERCENTILE) -> None:
+                 context: ContextSettings | None = None, floor_percentile: float = DEFAULT_PERCENTILE,
+                 window_chars: int | None = None) -> None:
         self.layout = layout
         self.encoder = encoder
         self.unavailable = unavailable
@@ -77,7 +78,9 @@ class IndexWriter:
         self.context = ContextSettings.for_model(limit, *((context.keyword, context.semantic) if context else ()))
         # An embedded context line takes room from the passage: together they must fit the model's input.
         room = limit - self.context.max_chars if limit and self.context.semantic else limit
-        self.chunker = ChunkerSettings(max_chars=min(ChunkerSettings().max_chars, room)) if room else ChunkerSettings()
+        defaults = ChunkerSettings()
+        self.chunker = ChunkerSettings(max_chars=min(defaults.max_chars, room) if room else defaults.max_chars,
+                                       window_chars=defaults.window_chars if window_chars is None else window_chars)
         self.floor_percentile = floor_percentile
         self.model: ModelInfo | None = encoder.info if encoder else None
         self.base = base

@@ -59,7 +59,8 @@ def test_search_filters_and_paging(client, openapi: dict) -> None:
 
 
 @pytest.mark.parametrize("query", ["q=", "q=%20%20", "q=" + "字" * 10_001, "q=x&k=0", "q=x&k=101", "q=x&k=ten",
-                                   "q=x&offset=-1", "q=x&mode=fuzzy", ""])
+                                   "q=x&offset=-1", "q=x&mode=fuzzy", "", "q=x&semantic_ratio=1.5",
+                                   "q=x&semantic_ratio=-0.1", "q=x&semantic_ratio=half", "q=x&semantic_ratio=nan"])
 def test_bad_parameters_are_400_with_the_error_shape(client, openapi: dict, query: str) -> None:
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 400
@@ -138,3 +139,25 @@ def test_hostile_article_text_is_escaped_in_api_highlights(client) -> None:
     assert hit["article_id"] == "hostile" and "<script>" in hit["text"]  # the text is data, returned as written
     assert "<script" not in hit["highlight"] and "<img" not in hit["highlight"]
     assert "&lt;script&gt;" in hit["highlight"] and "<mark>" in hit["highlight"]
+
+
+def test_semantic_ratio_weighs_hybrid_and_is_echoed(client, openapi: dict) -> None:
+    def get(**params: object) -> dict:
+        response = client.get("/api/search", query_string={"q": "哪个区要打造食品工业基地", "k": 10, **params})
+        assert response.status_code == 200
+        check(openapi, "/api/search", 200, response.get_json())
+        return response.get_json()
+
+    default = get()
+    assert default["mode"] == "hybrid" and default["semantic_ratio"] == 0.7
+    leaning = get(semantic_ratio=0.1)
+    assert leaning["semantic_ratio"] == 0.1 and leaning["mode"] == "hybrid"
+    assert [r["id"] for r in leaning["results"]] != [r["id"] for r in default["results"]]  # the weight matters
+    keyword_only = get(semantic_ratio=0)
+    assert keyword_only["mode"] == "keyword" and all(r["scores"]["semantic"] is None for r in keyword_only["results"])
+    assert [r["id"] for r in keyword_only["results"]] == [r["id"] for r in get(mode="keyword")["results"]]
+    semantic_only = get(semantic_ratio=1)
+    assert semantic_only["mode"] == "semantic"
+    assert [r["id"] for r in semantic_only["results"]] == [r["id"] for r in get(mode="semantic")["results"]]
+    ignored = get(mode="keyword", semantic_ratio=0.5)
+    assert ignored["semantic_ratio"] is None and "semantic_ratio applies to hybrid mode" in ignored["warnings"][0]

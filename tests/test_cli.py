@@ -58,3 +58,14 @@ def test_errors_are_one_line_messages_with_exit_codes(tmp_path: Path) -> None:
         assert bad.exit_code == 2, args
     no_corpus = run("build", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "--keyword-only")
     assert no_corpus.exit_code == 1 and "does not exist" in no_corpus.stderr
+
+
+def test_search_takes_a_semantic_ratio(hybrid_index: Path) -> None:
+    index = str(hybrid_index)
+    weighted = json.loads(run("search", "新能源 产业园", "--index", index, "--json", "--semantic-ratio", "0.2").stdout)
+    assert weighted["mode"] == "hybrid" and weighted["semantic_ratio"] == 0.2
+    default = json.loads(run("search", "新能源 产业园", "--index", index, "--json").stdout)
+    assert default["semantic_ratio"] == 0.7
+    text = run("search", "新能源 产业园", "--index", index, "--semantic-ratio", "0.2", "-k", "1").stdout
+    assert "(hybrid, semantic ratio 0.2," in text
+    assert run("search", "x", "--index", index, "--semantic-ratio", "2").exit_code == 2

@@ -25,6 +25,13 @@ def test_metrics_match_hand_computed_values() -> None:
                                                               "mrr@10": 0.0, "ndcg@10": 0.0}
 
 
+def test_deeper_cutoffs_count_recall_but_not_rank_metrics() -> None:
+    qrel = Qrel(q="x", relevant=[Relevant(article_id="a")])
+    ranked = [Retrieved("z", "无关")] * 49 + [Retrieved("a", "甲")]
+    m = metrics_for(qrel, ranked, cutoffs=(10, 100))
+    assert (m["recall@10"], m["recall@100"], m["mrr@10"], m["ndcg@10"]) == (0, 1.0, 0.0, 0.0)
+
+
 def test_squad_files_become_qrels_of_their_paragraph(tmp_path: Path) -> None:
     squad = {"version": "v1", "data": [{"id": "T1", "title": "t", "paragraphs": [
         {"id": "TRIAL_800", "context": "…", "qas": [{"question": "问一？", "id": "q1", "answers": []},
@@ -56,7 +63,7 @@ def test_wenku_eval_reports_every_mode(hybrid_index: Path, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)["modes"]
     assert set(figures) == {"hybrid", "semantic", "keyword"}
-    assert figures["keyword"]["recall@10"] == 1.0 and figures["keyword"]["queries"] == 2
+    assert all(figures[mode]["recall@10"] == 1.0 and figures[mode]["queries"] == 2 for mode in figures)
     table = CliRunner().invoke(main, ["eval", str(qrels), "--index", str(hybrid_index), "--mode", "keyword"])
     assert "recall@1" in table.stdout and table.stdout.splitlines()[1].startswith("keyword")
 

@@ -23,6 +23,16 @@ def test_search_page_keeps_the_query_and_shows_who_said_what(client) -> None:
     assert "<details" in page and "关键词" in page  # score breakdown on demand
 
 
+def test_the_semantic_ratio_control_weighs_hybrid_results(client) -> None:
+    page = html_of(client, "/?q=哪个区要打造食品工业基地")
+    assert '<select name="semantic_ratio">' in page and "默认（0.7）" in page and "（语义比重 0.7）" in page
+    chosen = html_of(client, "/?q=哪个区要打造食品工业基地&semantic_ratio=0.3")
+    assert '<option value="0.3" selected>' in chosen and "（语义比重 0.3）" in chosen
+    page_two = re.search(r'<a rel="next" href="([^"]+)"', html_of(client, "/?q=发展&semantic_ratio=0.3"))
+    assert page_two and "semantic_ratio=0.3" in page_two.group(1)  # paging keeps the weight
+    assert "查询有误" in html_of(client, "/?q=发展&semantic_ratio=2", 400)
+
+
 def test_facets_filter_and_filters_are_removable(client) -> None:
     page = html_of(client, "/?q=项目&mode=keyword")
     link = re.search(r'<a href="(/\?[^"]*speaker=[^"]+)">([^<]+)</a> <span class="count">(\d+)</span>', page)

@@ -5,6 +5,9 @@ The session's real-model index (conftest.hybrid_index) holds the seed article an
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -143,9 +146,9 @@ def test_vectors_are_identical_across_rebuilds(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("陈皮产业带动乡村振兴\n\n新会陈皮产业综合产值突破二百亿元。\n", encoding="utf-8")
-    (corpus / "b.txt").write_text("温泉旅游节开幕\n\n恩平温泉旅游节吸引大批游客，温泉小镇酒店入住率明显上升。周边农家乐生意红火，"
-                                  "土特产销售额同比增长三成。当地还推出温泉康养路线，串联十多个乡村景点。\n",
-                                  encoding="utf-8")  # longer than a window: its whole text and its windows
+    long_text = ("温泉旅游节开幕\n\n恩平温泉旅游节吸引大批游客，温泉小镇酒店入住率明显上升。"
+                 "周边农家乐生意红火，土特产销售额同比增长三成。当地还推出温泉康养路线，串联十多个乡村景点。\n")
+    (corpus / "b.txt").write_text(long_text, encoding="utf-8")  # longer than a window: whole text and windows
     matrices = []
     for name in ("one", "two"):  # separate index directories: nothing comes from the embedding cache
         build_index(corpus, tmp_path / name, log=lambda _: None)
@@ -179,7 +182,6 @@ def test_without_the_bundled_engine_the_build_says_so_in_one_line(corpus_dir: Pa
 
 def test_gunicorn_threads_answer_concurrent_hybrid_queries_exactly_as_one_process_does(hybrid_index: Path,
                                                                                       searcher: Searcher) -> None:
-    import json
     import urllib.request
     from urllib.parse import quote
 
@@ -208,3 +210,24 @@ def test_gunicorn_threads_answer_concurrent_hybrid_queries_exactly_as_one_proces
         expected = [(h.id, h.score) for h in search(searcher, q, k=10).results]
         assert [i for i, _ in answers[q]] == [i for i, _ in expected], q
         assert [s for _, s in answers[q]] == pytest.approx([s for _, s in expected], abs=1e-6), q
+
+
+def test_each_server_worker_gets_its_share_of_the_cores() -> None:
+    # As in a gunicorn worker: numpy and FAISS are loaded before the fork with pools sized for every core; the
+    # post-fork hook must shrink them, and libraries loaded later must read the share from the environment.
+    script = (
+        "import json, os\n"
+        "import numpy, faiss\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from webapp.server import _limit_threads, share_cores\n"
+        "share_cores(workers=2)\n"
+        "_limit_threads(None, None)\n"
+        "print(json.dumps({'pools': [p['num_threads'] for p in threadpool_info()],\n"
+        "                  'omp': os.environ['OMP_NUM_THREADS'], 'blas': os.environ['OPENBLAS_NUM_THREADS']}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert result["omp"] == result["blas"] == str(share)
+    assert result["pools"] and all(n == share for n in result["pools"]), result

