@@ -26,6 +26,8 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
     is never silently downgraded: if its model cannot be loaded, updating it is an error.
     """
     generation = layout.current_generation()
+    for orphan in layout.remove_orphans():
+        log(f"removed generation {orphan}, committed by a writer that stopped before publishing it")
     try:
         base = Manifest.read(layout.generation_dir(generation)) if generation is not None else None
     except IndexOutdated:

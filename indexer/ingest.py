@@ -113,8 +113,10 @@ def parse_article(raw: bytes, relative_path: str) -> Article:
     if match:
         try:
             loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as exc:
-            raise ArticleError(f"malformed front matter: {str(exc).splitlines()[0]}") from exc
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            # PyYAML builds dates itself: `date: 2022-13-45` is valid YAML that raises ValueError in datetime.
+            message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ArticleError(f"malformed front matter: {message}") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise ArticleError("malformed front matter: expected key: value pairs")
         meta = loaded or {}

@@ -77,8 +77,20 @@ class IndexLayout:
         return self.generation_dir(generation)
 
     def next_generation(self) -> int:
-        """The number the next published generation gets (call with the writer lock held)."""
-        return (self.current_generation() or 0) + 1
+        """The number the next published generation gets (call with the writer lock held).
+
+        Past every generation directory on disk, not only the published one: a writer killed between committing
+        its generation and replacing CURRENT leaves a directory numbered past CURRENT.
+        """
+        return max([self.current_generation() or 0, *self.generations()]) + 1
+
+    def remove_orphans(self) -> list[int]:
+        """Delete generations committed but never published (numbered past CURRENT); call with the writer lock."""
+        current = self.current_generation() or 0
+        orphans = [g for g in self.generations() if g > current]
+        for generation in orphans:
+            shutil.rmtree(self.generation_dir(generation), ignore_errors=True)
+        return orphans
 
     def staging_dir(self, parent: str) -> Path:
         """A fresh private directory under `parent` to write into before it is renamed into place."""
@@ -107,7 +119,7 @@ class IndexLayout:
         self.write_durably(self.root / CURRENT_FILE, f"{generation}\n".encode())
 
     def generations(self) -> list[int]:
-        """Published generation numbers still on disk, oldest first."""
+        """Numbers of the generation directories on disk (published, or orphaned past CURRENT), oldest first."""
         folder = self.root / GENERATIONS_DIR
         return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
 

@@ -59,7 +59,8 @@ def test_front_matter_title_differing_from_first_line_keeps_that_line_as_body() 
     assert article.text[article.body_start:].strip() == "第一段正文。"
 
 
-@pytest.mark.parametrize("raw", [b"---\ntitle: [unclosed\n---\nbody\n", b"---\n- a\n- b\n---\nbody\n"])
+@pytest.mark.parametrize("raw", [b"---\ntitle: [unclosed\n---\nbody\n", b"---\n- a\n- b\n---\nbody\n",
+                                 b"---\ndate: 2022-13-45\n---\nbody\n", b"---\ndate: 2022-01-01T25:61:00\n---\nbody\n"])
 def test_malformed_front_matter_is_a_clear_error(raw: bytes) -> None:
     with pytest.raises(ArticleError, match="front matter"):
         parse_article(raw, "bad.md")

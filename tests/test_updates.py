@@ -154,3 +154,24 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_an_impossible_date_skips_that_file_and_indexes_the_rest(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "bad-date.md").write_text("---\ndate: 2022-13-45\n---\n标题\n\n正文。\n", encoding="utf-8")
+    report = build_index(corpus, tmp_path / "index", keyword_only=True, log=quiet)
+    failed = {f.path: f.reason for f in report.manifest.failed}
+    assert "malformed front matter" in failed["bad-date.md"] and report.manifest.counts.articles == 8
+
+
+def test_a_generation_committed_but_never_published_does_not_block_writers(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, keyword_only=True, log=quiet)
+    layout = IndexLayout(index)
+    current = layout.current_generation()
+    # What a writer killed between committing its generation and replacing CURRENT leaves behind.
+    shutil.copytree(layout.generation_dir(current), layout.generation_dir(current + 1))
+    lines: list[str] = []
+    report = add_files(corpus, index, [("new.txt", NEW.encode())], log=lines.append)
+    assert report.manifest.generation == current + 1 and layout.current_generation() == current + 1
+    assert any("never" in line or "stopped before publishing" in line for line in lines)
+    assert "new" in ids_found(Searcher.open(index), "海上风电装备产业园", "keyword")

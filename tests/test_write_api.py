@@ -75,6 +75,8 @@ def test_file_upload_in_gbk_and_delete(setup, openapi: dict) -> None:
       "content_type": "multipart/form-data"}, 400, "bad_article"),
     ({"data": {"file": (io.BytesIO("文章".encode()), "x.pdf")}, "headers": AUTH,
       "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("---\ndate: 2022-13-45\n---\n标题\n\n正文。".encode()), "x.md")},
+      "headers": AUTH, "content_type": "multipart/form-data"}, 400, "bad_article"),
     ({"json": {**ARTICLE, "text": "字" * 70_000}, "headers": AUTH}, 413, "request_entity_too_large"),
 ])
 def test_bad_writes_are_refused_and_write_nothing(setup, openapi: dict, kwargs: dict, status: int, code: str) -> None:
