@@ -63,8 +63,8 @@ def baseline(searcher: Searcher, tokenize: Callable[[str], list[str]]) -> Callab
     index = KeywordIndex.build(tokenize(texts[i]) for i in range(n))
 
     def run(q: str) -> list[Retrieved]:
-        hits = top_k(bm25_scores([(index, 0)], n, tokenize(q)), 10, searcher.view.live.copy())
-        return [Retrieved(article_of[i], texts[i]) for i in hits.ids.tolist()]
+        ranking, _ = top_k(bm25_scores([(index, 0)], n, tokenize(q)), 10, searcher.view.live.copy())
+        return [Retrieved(article_of[i], texts[i]) for i in ranking.ids.tolist()]
 
     return run
 

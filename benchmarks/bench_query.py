@@ -1,140 +1,224 @@
-"""Query latency per mode at several index sizes, semantic recall against exact search, resident memory.
+"""Query latency per mode at several index sizes — search alone and end to end with the real query encoder —,
+semantic recall against exact search, and the memory of a server after real use.
 
 Run: .venv-bench/bin/python benchmarks/bench_query.py [--sizes 10000 100000 1000000] [--vectors real|random]
-Passages are real CCTV paragraphs (cycled past the data set). Vectors, 384-d like the default model's:
-- real (default): all-MiniLM-L6-v2 embeddings of those paragraphs and of the CMRC questions used as queries
-  (real_vectors.py); past the 133k real ones, jittered copies of real vectors (cosine ~0.9 to their source).
-- random: random unit vectors for passages and queries, the worst case for approximate search (no structure).
-Query encoding is excluded (measured by bench_embed.py). The FAISS index type is the product's choice for the size;
-recall@10 is measured for the product's efSearch and a sweep around it, against exact search over the same vectors.
+Passages are real CCTV paragraphs (cycled past the data set). Each passage has the vectors the product gives it:
+its whole text and, when it is longer than a window (60 characters), one per window of whole sentences, so a
+passage has 1 to n vectors like in a real index (3.4 a passage on the dev corpus). Vectors, 384-d like the
+default model's:
+- real (default): all-MiniLM-L6-v2 embeddings of the paragraphs and of the dev-set questions used as queries
+  (real_vectors.py); past the 133k real ones, jittered copies (cosine ~0.9 to their source). Window vectors are
+  jittered copies of their passage's vector.
+- random: random unit vectors for everything, the worst case for approximate search (no structure).
+End to end: each semantic or hybrid query is also encoded by the bundled model (its real cost, one query at a
+time, never from the cache: every timed query is distinct), then searched with the stand-in vector of the same
+question. Queries: the 1,236 distinct dev-set questions (CMRC 2018 and CCTV) and, for common words, 1,200
+distinct queries made of the corpus's 60 most frequent terms (alone and in pairs); none is used to warm up.
+Memory: `wenku serve` (2 workers) on the index, after 600 requests mixing keyword, semantic and hybrid queries,
+per worker (private and shared) and for the whole server (master + both workers, shared pages counted once).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import itertools
+import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
+import threading
 import time
+import urllib.request
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import numpy as np
-from common import (ROOT, RandomEncoder, analyse, cctv_paragraphs, emit, percentiles, random_unit_vectors,
-                    synthetic_index, timed)
+from common import (ROOT, RandomEncoder, analyse, bundled_floor, cctv_paragraphs, emit, percentiles,
+                    random_unit_vectors, synthetic_index)
 
 import indexer.vectors
+from indexer.chunk import ChunkerSettings, split_windows
+from indexer.encoders import DEFAULT_MODEL, Encoder, load_encoder
 from indexer.schema import SearchRequest
 from indexer.searcher import MIN_DEPTH, Searcher
 
-COMMON_WORDS = ["发展", "建设", "发展 建设", "经济", "高质量发展"]
 EF_SWEEP = (100, 128, 192, 256)  # the product searches depth 100, so efSearch is at least 100
+WINDOW_JITTER = 0.6  # cosine of a window's stand-in to its passage's vector ~0.85
 
 
-class LookupEncoder(RandomEncoder):
-    """Query encoder stand-in returning precomputed vectors for known queries (encoding cost excluded)."""
+class StandIn(RandomEncoder):
+    """The bundled model's identity and, when `real_cost`, its real encoding cost; vectors from a lookup table."""
 
-    def __init__(self, queries: Sequence[str], vectors: np.ndarray) -> None:
+    def __init__(self, engine: Encoder, queries: Sequence[str], vectors: np.ndarray, real_cost: bool) -> None:
         super().__init__(vectors.shape[1])
+        self.info = engine.info
+        self.engine = engine
+        self.real_cost = real_cost
         self.table = dict(zip(queries, vectors))
 
     def encode_query(self, text: str) -> np.ndarray:
+        if self.real_cost:
+            self.engine.encode([text], "query")  # the model's work, uncached, as for a question never seen
         found = self.table.get(text)
         return super().encode_query(text) if found is None else found.reshape(1, -1)
 
 
-def rss_mb() -> float:
-    """Resident memory of this process in MiB."""
-    status = Path("/proc/self/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+def jittered(source: np.ndarray, scale: float, seed: int) -> np.ndarray:
+    """Unit vectors near `source` rows (Gaussian noise of the given overall scale, renormalised)."""
+    rng = np.random.default_rng(seed)
+    out = source + rng.standard_normal(source.shape, dtype=np.float32) * np.float32(scale / np.sqrt(source.shape[1]))
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
 
 
-SERVING_RSS = """
-import re, sys
-from pathlib import Path
-from indexer.schema import SearchRequest
-from indexer.searcher import Searcher
-searcher = Searcher.open(Path(sys.argv[1]))
-for q in ("发展", "建设 经济", "哪个区要打造食品工业基地"):
-    searcher.search(SearchRequest.parse(q=q, mode="keyword"))
-status = Path("/proc/self/status").read_text()
-print(*(int(re.search(key + r":\\s+(\\d+)", status).group(1)) // 1024
-        for key in ("VmRSS", "VmHWM", "RssAnon", "RssFile")))
-"""
+def with_windows(passage_vectors: np.ndarray, paragraphs: Sequence[str], window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each passage's vector, then one stand-in per window of its text when it has more than one; and the owners."""
+    counts = np.array([len(split_windows(p, window)) for p in paragraphs])
+    extra = np.where(counts > 1, counts, 0)[np.arange(len(passage_vectors)) % len(paragraphs)]
+    owners = np.repeat(np.arange(len(passage_vectors), dtype=np.int32), 1 + extra)
+    first = np.concatenate([[0], np.cumsum(1 + extra)[:-1]])
+    vectors = np.empty((len(owners), passage_vectors.shape[1]), np.float32)
+    vectors[first] = passage_vectors
+    windows = np.ones(len(owners), bool)
+    windows[first] = False
+    rows = np.flatnonzero(windows)
+    for begin in range(0, len(rows), 200_000):  # in blocks: at 1M passages the windows alone are 3.6 GB
+        block = rows[begin:begin + 200_000]
+        vectors[block] = jittered(passage_vectors[owners[block]], WINDOW_JITTER, seed=begin)
+    return vectors, owners
 
 
-def serving_rss_mb(index: Path) -> dict[str, int]:
-    """Resident memory of a fresh process that opens the index and answers a few queries, as a server does.
-
-    The stand-in vectors' "model" cannot be loaded, so no encoder is in memory: add the model's own size.
-    Private memory is each worker's own; file-backed memory (mapped vectors, libraries) is shared between workers.
-    """
-    out = subprocess.run([sys.executable, "-c", SERVING_RSS, str(index)], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout.split()
-    rss, peak, private, shared = (int(v) for v in out[-4:])
-    return {"rss_mb": rss, "peak_rss_mb": peak, "private_mb": private, "file_backed_mb": shared}
-
-
-def exact_top10(vectors: np.ndarray, queries: np.ndarray, block: int = 64) -> np.ndarray:
-    """Row numbers of each query's 10 most similar vectors, by brute force (blocks keep memory bounded)."""
+def exact_top10(vectors: np.ndarray, owners: np.ndarray, queries: np.ndarray, block: int = 8) -> np.ndarray:
+    """Each query's 10 best passages by the product's passage score, by brute force (blocks bound memory)."""
+    starts = np.searchsorted(owners, np.arange(owners[-1] + 1))
     out = []
     for begin in range(0, len(queries), block):
-        scores = vectors @ queries[begin:begin + block].T
+        similarity = vectors @ queries[begin:begin + block].T
+        scores = (similarity[starts] + np.maximum.reduceat(similarity, starts, axis=0)) / 2
         top = np.argpartition(-scores, 9, axis=0)[:10].T
         out.extend(row[np.argsort(-scores[row, i])] for i, row in enumerate(top))
     return np.vstack(out)
 
 
+def common_word_queries(unique: Sequence[list[str]], count: int, terms: int = 60) -> list[str]:
+    """`count` distinct queries of the corpus's most frequent terms: each alone, then pairs of them."""
+    frequency = Counter(t for doc in unique for t in set(doc) if len(t) >= 2)
+    top = [t for t, _ in frequency.most_common(terms)]
+    pairs = (f"{a} {b}" for a, b in itertools.combinations(top, 2))
+    return list(itertools.islice(itertools.chain(top, pairs), count))
+
+
+def timed(function: Callable[[str], object], items: Sequence[str]) -> list[float]:
+    """Milliseconds per call of `function` on each item."""
+    samples = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def server_memory(index: Path, questions: Sequence[str], requests: int = 600) -> dict[str, object]:
+    """`wenku serve` with 2 workers on the index: memory after `requests` mixed queries from 4 client threads."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bench_http import worker_memory
+    from conftest import running_server
+
+    modes = ("keyword", "semantic", "hybrid")
+    failures: list[str] = []
+    with running_server(index, workers=2, threads=4) as base:
+        def client(start: int) -> None:
+            for i in range(start, requests, 4):
+                q = questions[i % len(questions)]
+                try:
+                    with urllib.request.urlopen(f"{base}/api/search?q={quote(q)}&mode={modes[i % 3]}",
+                                                timeout=120) as response:
+                        json.loads(response.read())
+                except Exception as exc:  # noqa: BLE001 - counted and reported
+                    failures.append(repr(exc))
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        port = urlparse(base).port or 0
+        workers = worker_memory(port)
+        master = master_memory(port)
+    whole = master["rss_mib"] + sum(w["private_mib"] for w in workers) + max(w["shared_mib"] for w in workers)
+    return {"requests": requests, "failed": len(failures), "workers": workers, "master": master,
+            "server_mib": round(whole, 1)}
+
+
+def master_memory(port: int) -> dict[str, float]:
+    """Resident MiB of the gunicorn master serving on `port`."""
+    master = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and
+                  f"--port\0{port}\0" in (p / "cmdline").read_bytes().decode(errors="replace"))
+    kib = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{master}/status").read_text()).group(1))  # type: ignore
+    return {"rss_mib": round(kib / 1024, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--vectors", choices=["real", "random"], default="real")
     args = parser.parse_args()
+    from real_vectors import load, questions, structured_vectors
+
+    texts = questions()
     if args.vectors == "real":
-        from real_vectors import load, questions, structured_vectors
         real, query_vectors = load()
-        texts = questions()[:args.queries]
-        query_vectors = query_vectors[:args.queries]
         paragraphs = cctv_paragraphs(len(real))
     else:
-        from real_vectors import questions
-        texts = questions()[:args.queries]
         query_vectors = random_unit_vectors(len(texts), seed=99)
-        paragraphs = cctv_paragraphs(100_000)
+        paragraphs = cctv_paragraphs(133_150)
     unique = analyse(paragraphs)
-    encoder = LookupEncoder(texts, query_vectors)
-    common = COMMON_WORDS * (args.queries // len(COMMON_WORDS))
+    common = common_word_queries(unique, 1200)
+    warmup = [p[:12] for p in paragraphs[-30:]]  # never timed
+    engine = load_encoder(DEFAULT_MODEL)
+    floor = bundled_floor(engine)
+    window = ChunkerSettings().window_chars
     for size in args.sizes:
         root = Path(tempfile.mkdtemp(prefix=f"wenku-query-{size}-"))
         try:
-            vectors = structured_vectors(size) if args.vectors == "real" else random_unit_vectors(size)
+            passage_vectors = structured_vectors(size) if args.vectors == "real" else random_unit_vectors(size)
+            vectors, owners = with_windows(passage_vectors, paragraphs, window)
+            del passage_vectors
             started = time.perf_counter()
-            synthetic_index(root / "index", size, paragraphs, unique, vectors)
+            synthetic_index(root / "index", size, paragraphs, unique, vectors, owners=owners, model=engine.info,
+                            floor=floor)
             built = time.perf_counter() - started
-            # Exact top 10 of every query, for recall.
-            exact = exact_top10(vectors, query_vectors)
-            del vectors
+            exact = exact_top10(vectors, owners, query_vectors)
+            vector_count = len(vectors)
+            del vectors, owners
             gc.collect()
-            before = rss_mb()
-            searcher = Searcher.open(root / "index", encoder=encoder)  # type: ignore[arg-type]
-            loaded = rss_mb()
+            search_only = StandIn(engine, texts, query_vectors, real_cost=False)
+            end_to_end = StandIn(engine, texts, query_vectors, real_cost=True)
+            searchers = {name: Searcher.open(root / "index", encoder=enc)  # type: ignore[arg-type]
+                         for name, enc in (("search", search_only), ("end_to_end", end_to_end))}
 
-            def run(mode: str, searcher: Searcher = searcher) -> Callable[[str], object]:
-                return lambda q: searcher.search(SearchRequest.parse(q=q, mode=mode))
+            def run(mode: str, which: str = "search") -> Callable[[str], object]:
+                searcher = searchers[which]
+                return lambda q: searcher.search(SearchRequest.parse(q=q, mode=mode), with_facets=True)
 
-            for q in texts[:20]:  # warm-up
-                run("hybrid")(q)
+            for q in warmup:
+                for mode in ("keyword", "semantic", "hybrid"):
+                    run(mode)(q)
+                    run(mode, "end_to_end")(q)
             figures: dict[str, object] = {
                 "keyword_ms": percentiles(timed(run("keyword"), texts)),
                 "keyword_common_words_ms": percentiles(timed(run("keyword"), common)),
-                "semantic_ms": percentiles(timed(run("semantic"), texts)),
-                "hybrid_ms": percentiles(timed(run("hybrid"), texts)),
+                "semantic_search_ms": percentiles(timed(run("semantic"), texts)),
+                "semantic_end_to_end_ms": percentiles(timed(run("semantic", "end_to_end"), texts)),
+                "hybrid_search_ms": percentiles(timed(run("hybrid"), texts)),
+                "hybrid_end_to_end_ms": percentiles(timed(run("hybrid", "end_to_end"), texts)),
             }
-            # The vector search alone, as the product runs it (depth 100), at several efSearch values.
+            searcher = searchers["search"]
             sweep = {}
             product_ef = indexer.vectors.HNSW_EF_SEARCH
             kind = searcher.view.segments[0].info.vector_index
@@ -149,14 +233,14 @@ def main() -> None:
                 sweep[f"efSearch {ef}" if kind != "flat-ip" else "exact"] = {
                     "ms": percentiles(samples), "recall@10": round(float(np.mean(recall)), 4)}
             indexer.vectors.HNSW_EF_SEARCH = product_ef
+            del searchers, searcher
+            gc.collect()
             emit("query_latency", {
-                "passages": size, "vectors": args.vectors, "faiss_index": kind, "product_ef_search": product_ef,
-                "base_index_write_s": round(built, 1), "queries": len(texts), **figures,
-                "vector_search_depth_100": sweep,
-                "rss_mb_index_loaded": round(loaded - before, 1), "rss_mb_process": round(loaded, 1),
-                "serving_process_without_model": serving_rss_mb(root / "index"),
+                "passages": size, "vectors": vector_count, "stand_in": args.vectors, "faiss_index": kind,
+                "product_ef_search": product_ef, "base_index_write_s": round(built, 1),
+                "timed_questions": len(texts), "timed_common_word_queries": len(common), **figures,
+                "vector_search_depth_100": sweep, "server_memory": server_memory(root / "index", texts),
             })
-            del searcher
         finally:
             shutil.rmtree(root, ignore_errors=True)
 

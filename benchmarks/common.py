@@ -20,12 +20,14 @@ sys.path.insert(0, str(ROOT))
 import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
 from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
-from indexer.encoders import ModelInfo  # noqa: E402
+from indexer.context import ContextSettings  # noqa: E402
+from indexer.encoders import Encoder, ModelInfo  # noqa: E402
 from indexer.ingest import Article  # noqa: E402
 from indexer.keyword import KeywordIndex  # noqa: E402
 from indexer.layout import IndexLayout  # noqa: E402
 from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
 from indexer.segment import new_segment_id, write_segment  # noqa: E402
+from indexer.semantic_floor import FloorScorer, calibrate  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 CCTV = SHARED / "cctv_news"
@@ -104,6 +106,12 @@ class RandomEncoder:
         return self._vectors([text])
 
 
+def bundled_floor(encoder: Encoder) -> FloorScorer:
+    """The bundled model's semantic floor, calibrated as a build does (about 180 short texts embedded)."""
+    floor, background = calibrate(lambda t: encoder.encode(t, "query"), encoder.encode_passages)
+    return FloorScorer(floor, background)
+
+
 def analyse(paragraphs: Sequence[str]) -> list[list[str]]:
     """Terms of each paragraph, with the product's analyzer."""
     analyzer = Analyzer()
@@ -111,12 +119,15 @@ def analyse(paragraphs: Sequence[str]) -> list[list[str]]:
 
 
 def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], unique: Sequence[list[str]],
-                    vectors: np.ndarray | None, articles_per: int = 20, flat: bool = False) -> Manifest:
+                    vectors: np.ndarray | None, articles_per: int = 20, flat: bool = False,
+                    owners: np.ndarray | None = None, model: ModelInfo | None = None,
+                    floor: FloorScorer | None = None) -> Manifest:
     """Publish a one-segment index of `size` passages cycling through real paragraphs (tokenised once each).
 
-    `vectors` (one row per passage) go into the product's FAISS index for the size, or a flat one with `flat`.
-
-    Real text keeps BM25 statistics realistic; cycling lets us reach sizes beyond the data set.
+    `vectors` (one row per passage, or per `owners` entry: whole texts and windows) go into the product's FAISS
+    index for their number, or a flat one with `flat`. `model` is what the manifest says made them (default: the
+    random stand-in), `floor` its calibrated semantic floor. Real text keeps BM25 statistics realistic; cycling lets
+    us reach sizes beyond the data set.
     """
     analyzer = Analyzer()
     n_articles = (size + articles_per - 1) // articles_per
@@ -132,16 +143,20 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
     layout.segment_dir(segment_id).mkdir(parents=True)
     exact_max = indexer.vectors.EXACT_MAX
     if flat:  # an HNSW graph of 1M vectors takes tens of minutes to build on 2 cores; flat is a memcpy
-        indexer.vectors.EXACT_MAX = max(exact_max, size)
+        indexer.vectors.EXACT_MAX = max(exact_max, len(vectors) if vectors is not None else size)
     try:
-        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword, vectors)
+        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword, vectors, owners)
     finally:
         indexer.vectors.EXACT_MAX = exact_max
     manifest = Manifest(generation=1, created_at=time.strftime("%Y-%m-%dT%H:%M:%S"), corpus=str(index_dir / "corpus"),
                         counts=Counts(articles=n_articles, passages=size), tokenizer=analyzer.settings,
-                        chunker=ChunkerSettings(), model=encoder.info if vectors is not None else None,
+                        chunker=ChunkerSettings(), context=ContextSettings(),
+                        model=(model or encoder.info) if vectors is not None else None,
+                        semantic_floor=floor.floor if floor else None,
                         segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size)])
     staging = layout.staging_dir("generations")
+    if floor is not None:
+        floor.save(staging)
     manifest.write(staging)
     layout.publish(staging, 1)
     (index_dir / "corpus").mkdir(exist_ok=True)
@@ -174,7 +189,8 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
 
 
 def emit(name: str, result: dict) -> None:
-    """Print a result as one JSON line (collected into benchmarks/results/)."""
+    """Print a result as one JSON line and append it to benchmarks/results/<name>.jsonl (committed: each figure in
+    benchmarks/README.md can be traced to the run that produced it)."""
     result = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **result}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     out = ROOT / "benchmarks" / "results"

@@ -9,13 +9,12 @@ structure, which makes them a worst case for approximate search.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, SHARED, cctv_paragraphs
+from common import ROOT, cctv_paragraphs
 
 CACHE = ROOT / "benchmarks" / "results" / "minilm"
 
@@ -28,9 +27,11 @@ def model_dir() -> Path:
 
 
 def questions() -> list[str]:
-    """The CMRC 2018 trial questions, in file order."""
-    squad = json.loads((SHARED / "cmrc2018" / "cmrc2018_trial.json").read_text(encoding="utf-8"))
-    return [qa["question"] for e in squad["data"] for p in e["paragraphs"] for qa in p["qas"] if qa["question"].strip()]
+    """The distinct questions of the dev sets over news and Wikipedia: CMRC 2018 trial, then the CCTV sets."""
+    from devsets import dev_sets
+
+    sets = dev_sets(["cmrc", "cctv", "cctv-para"])
+    return list(dict.fromkeys(qrel.q for qrels in sets.values() for qrel in qrels))
 
 
 def load() -> tuple[np.ndarray, np.ndarray]:
@@ -46,10 +47,14 @@ def load() -> tuple[np.ndarray, np.ndarray]:
         passages = model.encode(cctv_paragraphs(1_000_000), batch_size=64, normalize_embeddings=True,
                                 show_progress_bar=True, convert_to_numpy=True)
         print(f"embedded {len(passages)} passages in {time.perf_counter() - started:.0f} s")
-        queries = model.encode(questions(), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-        np.save(CACHE / "queries.npy", queries.astype(np.float32))
         np.save(CACHE / "passages.npy", passages.astype(np.float32))
-    return np.load(CACHE / "passages.npy"), np.load(CACHE / "queries.npy")
+    if not (CACHE / "dev-questions.npy").exists():
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(model_dir()), device="cpu")
+        queries = model.encode(questions(), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        np.save(CACHE / "dev-questions.npy", queries.astype(np.float32))
+    return np.load(CACHE / "passages.npy"), np.load(CACHE / "dev-questions.npy")
 
 
 def structured_vectors(n: int, seed: int = 0) -> np.ndarray:

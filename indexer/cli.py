@@ -73,8 +73,8 @@ def _summary(report: UpdateReport, index_dir: Path, started: float) -> str:
     assert m is not None
     changes = (f"+{len(report.added)} -{len(report.removed)} articles ({sum(report.passages_added.values())} "
                f"passages added, {report.unchanged} unchanged)")
-    semantic = (f"model {m.model.name} ({m.model.dimension}-d), embedded {report.embedded}, reused "
-                f"{report.reused_vectors} cached" if m.model else "keyword only")
+    semantic = (f"model {m.model.name} ({m.model.dimension}-d), embedded {report.embedded} texts (passages and "
+                f"their windows), reused {report.reused_vectors} cached" if m.model else "keyword only")
     merged = f" ({report.merged_segments} merged)" if report.merged_segments else ""
     return (f"{changes}; index {index_dir} generation {m.generation}: {m.counts.articles} articles, "
             f"{m.counts.passages} passages, {len(m.segments)} segments{merged}; {semantic}; "

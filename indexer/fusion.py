@@ -11,39 +11,13 @@ from typing import Literal
 
 import numpy as np
 
-from .schema import RankScore
+from .ranking import Ranking
 
 FusionMethod = Literal["rrf", "minmax", "zscore"]
 FUSION_METHODS: tuple[FusionMethod, ...] = ("rrf", "minmax", "zscore")
 DEFAULT_METHOD: FusionMethod = "minmax"
 DEFAULT_SEMANTIC_RATIO = 0.7
 RRF_K = 60
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """One retriever's ranked passage numbers (best first) and their scores."""
-
-    ids: np.ndarray
-    scores: np.ndarray
-
-    @classmethod
-    def empty(cls) -> Ranking:
-        """A ranking with nothing in it."""
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def pairs(self) -> list[tuple[int, float]]:
-        """(passage number, score) in rank order."""
-        return [(int(n), float(s)) for n, s in zip(self.ids.tolist(), self.scores.tolist())]
-
-    def rank_of(self, numbers: list[int]) -> dict[int, RankScore]:
-        """1-based rank and score of those passage numbers that are in this ranking."""
-        positions = {n: i for i, n in enumerate(self.ids.tolist())}
-        return {n: RankScore(rank=positions[n] + 1, score=float(self.scores[positions[n]]))
-                for n in numbers if n in positions}
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import IndexCorrupt
+from .ranking import Ranking
 
 K1 = 1.2
 B = 0.75
@@ -26,16 +26,6 @@ AVGDL_TOLERANCE = 0.02
 # Above this many matches, top_k finds candidates by a sampled threshold instead of listing every match.
 SPARSE_MAX = 20_000
 SAMPLE_STRIDE = 16
-
-
-@dataclass(frozen=True)
-class KeywordHits:
-    """Ranked passage numbers with BM25 scores, how many passages matched, and the mask of those."""
-
-    ids: np.ndarray
-    scores: np.ndarray
-    total: int
-    matched: np.ndarray
 
 
 def idf(doc_freq: np.ndarray | int, n_docs: int) -> np.ndarray:
@@ -146,8 +136,9 @@ def bm25_scores(segments: Sequence[tuple[KeywordIndex, int]], n_docs: int, terms
     return acc
 
 
-def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
-    """The `depth` best-scoring passages among those with a positive score (and allowed); acc may be modified."""
+def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> tuple[Ranking, np.ndarray]:
+    """The `depth` best-scoring passages among those with a positive score (and allowed), and the mask of every
+    such passage; acc may be modified."""
     if allowed is not None:
         acc[~allowed] = 0.0
     matched = acc > 0
@@ -158,7 +149,7 @@ def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> Key
         kth = np.partition(acc[candidates], len(candidates) - depth)[len(candidates) - depth]
         candidates = candidates[acc[candidates] >= kth]
     ranked = candidates[np.lexsort((candidates, -acc[candidates]))][:depth]
-    return KeywordHits(ranked, acc[ranked], total, matched)
+    return Ranking(ranked, acc[ranked]), matched
 
 
 def _candidates(acc: np.ndarray, depth: int, total: int) -> np.ndarray:

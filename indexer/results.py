@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analyzer import Analyzer, highlight_html
-from .fusion import Ranking
+from .ranking import Ranking
 from .schema import Facets, FacetValue, Hit, Scores
 from .view import IndexView
 

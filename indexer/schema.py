@@ -175,6 +175,7 @@ class IndexInfo(BaseModel):
     articles: int
     passages: int
     segments: int
+    vectors: int | None
     model: str | None
     backend: str | None
     engine: str | None

@@ -13,10 +13,11 @@ from . import results
 from .analyzer import Analyzer, fold
 from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
-from .fusion import Candidates, Fusion, Ranking, fuse, union
+from .fusion import Candidates, Fusion, fuse, union
 from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
+from .ranking import Ranking
 from .schema import (MAX_K, ArticleView, FileProblem, IndexInfo, Mode, PassageView, SearchRequest, SearchResponse,
                      SimilarResponse)
 from .segment import FILTERS
@@ -127,25 +128,23 @@ class Searcher:
                  allowed: np.ndarray | None) -> KeywordResult:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
         scores = self.view.keyword_scores(terms)
-        hits = top_k(scores, depth, allowed)
+        ranking, matched = top_k(scores, depth, allowed)
         phrases = _phrases(request.q)
-        ids, ranked_scores = hits.ids, hits.scores
         exact: frozenset[int] = frozenset()
-        if phrases and len(ids):
-            texts = self.view.texts(ids.tolist())
-            found = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ids])
+        if phrases and len(ranking):
+            texts = self.view.texts(ranking.ids.tolist())
+            found = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ranking.ids])
+            exact = frozenset(ranking.ids[found].tolist())
             order = np.argsort(~found, kind="stable")
-            ids, ranked_scores = ids[order], ranked_scores[order]
-            exact = frozenset(hits.ids[found].tolist())
-        return KeywordResult(Ranking(ids, ranked_scores), scores, hits.matched, exact)
+            ranking = Ranking(ranking.ids[order], ranking.scores[order])
+        return KeywordResult(ranking, scores, matched, exact)
 
     def _semantic(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
         """The nearest passages that clear the semantic floor (all of the nearest when the index has none)."""
-        hits = self.view.vector_search(query, depth, allowed)
+        nearest = self.view.vector_search(query, depth, allowed)
         if self.floor is None:
-            return Ranking(hits.ids, hits.scores)
-        keep = hits.scores >= self.floor.threshold(query)
-        return Ranking(hits.ids[keep], hits.scores[keep])
+            return nearest
+        return nearest.where(nearest.scores >= self.floor.threshold(query))
 
     def _candidates(self, keyword: KeywordResult, semantic: Ranking, query: np.ndarray) -> Candidates:
         """Both retrievers' scores for every passage either returned (exact-phrase passages lifted above the rest)."""
@@ -241,14 +240,12 @@ class Searcher:
         warnings: list[str] = []
         mode: Mode
         if self.view.has_vectors:
-            found = self.view.vector_search(self.view.vector(num), k, allowed)
-            ranking, mode = Ranking(found.ids, found.scores), "semantic"
+            ranking, mode = self.view.vector_search(self.view.vector(num), k, allowed), "semantic"
         else:
             warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; "
                             "similar by shared keywords instead")
             text = self.view.texts([num])[num]
-            matched = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)
-            ranking, mode = Ranking(matched.ids, matched.scores), "keyword"
+            ranking, mode = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)[0], "keyword"
         hits = results.hits(self.view, self.analyzer, ranking.pairs(), ranking if mode == "keyword" else None,
                             ranking if mode == "semantic" else None, set())
         return SimilarResponse(passage_id=passage_id, mode=mode, warnings=warnings, results=hits)
@@ -261,6 +258,7 @@ class Searcher:
         return IndexInfo(
             index=str(root), generation=m.generation, published_at=m.created_at, corpus=m.corpus,
             articles=m.counts.articles, passages=m.counts.passages, segments=len(m.segments),
+            vectors=sum(s.vectors.count for s in self.view.segments if s.vectors) if model else None,
             model=model.name if model else None, backend=model.backend if model else None,
             engine=model.engine if model else None, fingerprint=model.fingerprint if model else None,
             dimension=model.dimension if model else None,

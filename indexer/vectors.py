@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from .errors import IndexCorrupt
+from .ranking import Ranking
 
 VECTORS_FILE = "vectors.faiss"
 OWNERS_FILE = "vector-owners.npy"
@@ -34,14 +34,6 @@ HNSW_KIND = f"hnsw{HNSW_M}-ip"
 SUBSET_EXACT_MAX = 20_000
 # Memory-map flat vector storage (flat and HNSW indexes) where this FAISS can; older ones read into memory.
 MMAP_FLAG = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
-
-
-@dataclass(frozen=True)
-class VectorHits:
-    """Nearest passages (by number) and their cosine similarities."""
-
-    ids: np.ndarray
-    scores: np.ndarray
 
 
 def index_kind(count: int) -> str:
@@ -155,21 +147,21 @@ class VectorIndex:
         best = np.maximum.reduceat(similarity, firsts)
         return ((similarity[firsts] + best) / 2).astype(np.float32)
 
-    def _top(self, passages: np.ndarray, scores: np.ndarray, depth: int) -> VectorHits:
+    def _top(self, passages: np.ndarray, scores: np.ndarray, depth: int) -> Ranking:
         """The `depth` best of the given passages, best first, ties by passage number."""
         if len(passages) > depth:
             keep = np.argpartition(-scores, depth - 1)[:depth]
             passages, scores = passages[keep], scores[keep]
         order = np.lexsort((passages, -scores))
-        return VectorHits(passages[order].astype(np.int64), scores[order])
+        return Ranking(passages[order].astype(np.int64), scores[order])
 
-    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
+    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> Ranking:
         """Top `depth` passages by score (see _scores), within the `allowed` passage mask."""
         depth = min(depth, self.passages)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         subset = np.flatnonzero(allowed) if allowed is not None else np.arange(self.passages)
         if depth <= 0 or len(subset) == 0:
-            return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
+            return Ranking(np.zeros(0, np.int64), np.zeros(0, np.float32))
         if len(subset) * self.per_passage <= (EXACT_MAX if allowed is None else SUBSET_EXACT_MAX):
             return self._top(subset, self._scores(subset, query[0]), depth)
         # Candidates from the nearest vectors (each passage counted once), then scored exactly.

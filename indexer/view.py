@@ -11,9 +11,9 @@ from .errors import IndexCorrupt
 from .keyword import bm25_scores
 from .layout import IndexLayout
 from .manifest import Manifest, Tombstones
+from .ranking import Ranking
 from .segment import FILTERS, Segment
 from .store import PassageRecord
-from .vectors import VectorHits
 
 
 class IndexView:
@@ -108,7 +108,7 @@ class IndexView:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""
         return bm25_scores([(s.keyword, int(o)) for s, o in zip(self.segments, self.offsets)], self.n_docs, terms)
 
-    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> VectorHits:
+    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
         """The `depth` nearest allowed passages (all when `allowed` is None) over all segments."""
         ids: list[np.ndarray] = []
         scores: list[np.ndarray] = []
@@ -120,7 +120,7 @@ class IndexView:
         all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
         all_scores = np.concatenate(scores) if scores else np.zeros(0, np.float32)
         order = np.lexsort((all_ids, -all_scores))[:depth]
-        return VectorHits(all_ids[order], all_scores[order])
+        return Ranking(all_ids[order], all_scores[order])
 
     def vector_scores(self, nums: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Each given passage's similarity to the query (its best window's), in the given order."""

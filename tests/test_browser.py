@@ -54,6 +54,7 @@ def test_search_facet_and_article_flow_without_javascript(server: str, browser) 
     facet = page.locator("ul.facet[data-facet=speaker] a").first
     speaker = facet.inner_text()
     facet.click()
+    page.locator("a.chip").wait_for()  # the filtered page has rendered
     names = page.locator("li.hit .who strong").all_inner_texts()
     assert names and set(names) == {speaker}
     assert page.locator("a.chip").inner_text().startswith("发言人：" + speaker)
@@ -63,6 +64,7 @@ def test_search_facet_and_article_flow_without_javascript(server: str, browser) 
     first.click()
     assert "#p-" in page.url
     chosen = page.locator("p.passage.chosen")
+    chosen.first.wait_for()  # the article page has rendered (count() does not wait)
     assert chosen.count() == 1 and text[:20] in chosen.inner_text()
     assert page.locator("aside.similar li").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "article.png"), full_page=True)

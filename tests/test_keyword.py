@@ -7,11 +7,15 @@ import pytest
 
 import indexer.keyword as keyword
 from indexer.analyzer import Analyzer, highlight_html
-from indexer.keyword import KeywordHits, KeywordIndex, bm25_scores, idf, top_k
+from indexer.keyword import KeywordIndex, bm25_scores, idf, top_k
+from indexer.ranking import Ranking
 
 
-def search(index: KeywordIndex, terms: list[str], depth: int, allowed: np.ndarray | None = None) -> KeywordHits:
-    return top_k(bm25_scores([(index, 0)], index.n_docs, terms), depth, allowed)
+def search(index: KeywordIndex, terms: list[str], depth: int,
+           allowed: np.ndarray | None = None) -> tuple[Ranking, int]:
+    """The ranking and how many passages matched."""
+    ranking, matched = top_k(bm25_scores([(index, 0)], index.n_docs, terms), depth, allowed)
+    return ranking, int(matched.sum())
 
 
 def test_search_mode_finds_sub_words_and_folds_width_and_case() -> None:
@@ -31,16 +35,16 @@ def test_highlight_spans_use_the_same_chain_and_escape_html() -> None:
 def test_idf_stays_positive_when_a_term_is_in_every_passage() -> None:
     assert (idf(np.array([1, 5, 10]), 10) > 0).all()
     index = KeywordIndex.build([["发展", "产业"], ["发展"], ["发展", "食品"]])
-    hits = search(index, ["发展", "食品"], depth=10)
-    assert hits.total == 3 and hits.ids[0] == 2
+    hits, total = search(index, ["发展", "食品"], depth=10)
+    assert total == 3 and hits.ids[0] == 2
     assert (hits.scores > 0).all()
 
 
 def test_bm25_prefers_rarer_terms_and_respects_the_filter_mask() -> None:
     index = KeywordIndex.build([["产业", "产业", "产业"], ["产业", "食品工业"], ["食品工业"], []])
-    assert search(index, ["食品工业", "产业"], depth=10).ids.tolist()[0] == 1
-    hits = search(index, ["产业"], depth=1, allowed=np.array([False, True, True, True]))
-    assert hits.ids.tolist() == [1] and hits.total == 1
+    assert search(index, ["食品工业", "产业"], depth=10)[0].ids.tolist()[0] == 1
+    hits, total = search(index, ["产业"], depth=1, allowed=np.array([False, True, True, True]))
+    assert hits.ids.tolist() == [1] and total == 1
 
 
 def test_save_and_load_round_trip(tmp_path) -> None:
@@ -101,6 +105,6 @@ def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str, monkeypatch:
             expected[~mask] = 0
         positive = np.flatnonzero(expected > 0)
         reference = positive[np.lexsort((positive, -expected[positive]))][:100]
-        hits = keyword.top_k(acc.copy(), 100, mask)
+        hits, matched = keyword.top_k(acc.copy(), 100, mask)
         assert hits.ids.tolist() == reference.tolist()
-        assert hits.total == len(positive) and hits.matched.sum() == len(positive)
+        assert matched.sum() == len(positive)

@@ -77,6 +77,10 @@ class Encoder(ABC):
         """Hits, misses and size of the query-vector cache."""
         return self._query_vector.cache_info()
 
+    def clear_query_cache(self) -> None:
+        """Forget every cached query vector (benchmarks time encoding from cold)."""
+        self._query_vector.cache_clear()
+
 
 def first_line(exc: BaseException) -> str:
     """The first line of an exception message, for one-line reports."""
