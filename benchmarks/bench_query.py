@@ -37,7 +37,7 @@ from urllib.parse import quote, urlparse
 
 import numpy as np
 from common import (ROOT, RandomEncoder, analyse, bundled_floor, cctv_paragraphs, emit, percentiles,
-                    random_unit_vectors, synthetic_index)
+                    random_unit_vectors, synthetic_index, timed)
 
 import indexer.vectors
 from indexer.chunk import ChunkerSettings, split_windows
@@ -109,16 +109,6 @@ def common_word_queries(unique: Sequence[list[str]], count: int, terms: int = 60
     top = [t for t, _ in frequency.most_common(terms)]
     pairs = (f"{a} {b}" for a, b in itertools.combinations(top, 2))
     return list(itertools.islice(itertools.chain(top, pairs), count))
-
-
-def timed(function: Callable[[str], object], items: Sequence[str]) -> list[float]:
-    """Milliseconds per call of `function` on each item."""
-    samples = []
-    for item in items:
-        started = time.perf_counter()
-        function(item)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def server_memory(index: Path, questions: Sequence[str], requests: int = 600) -> dict[str, object]:

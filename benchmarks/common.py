@@ -170,10 +170,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def timed(function: Callable[[str], object], items: Sequence[str], warmup: int = 0) -> list[float]:
-    """Milliseconds per call of `function` on each item, after calling it on the first `warmup` items."""
-    for item in items[:warmup]:
-        function(item)
+def timed(function: Callable[[str], object], items: Sequence[str]) -> list[float]:
+    """Milliseconds per call of `function` on each item (warm up beforehand, on items not timed)."""
     samples = []
     for item in items:
         started = time.perf_counter()
