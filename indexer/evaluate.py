@@ -36,7 +36,9 @@ class Relevant(BaseModel):
 
     def matches(self, article_id: str, text: str) -> bool:
         """Whether a retrieved passage belongs to this unit."""
-        return article_id == self.article_id if self.article_id is not None else self.contains in text
+        if self.article_id is not None:
+            return article_id == self.article_id
+        return self.contains is not None and self.contains in text
 
 
 class Qrel(BaseModel):

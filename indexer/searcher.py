@@ -81,13 +81,13 @@ class Searcher:
         if int(np.count_nonzero(view.live)) != manifest.counts.passages:
             raise IndexCorrupt(f"{directory}: live passage count disagrees with the manifest")
         if manifest.model is None:
-            unavailable = "the index was built without an embedding model"
+            reason = "the index was built without an embedding model"
             if manifest.model_unavailable_reason:
-                unavailable += f" ({manifest.model_unavailable_reason})"
-            return cls(directory, view, None, unavailable)
+                reason += f" ({manifest.model_unavailable_reason})"
+            return cls(directory, view, None, reason)
         if view.segments and not view.has_vectors:
             raise IndexCorrupt(f"{directory}: the manifest names a model but a segment has no vectors")
-        unavailable = None
+        unavailable: str | None = None
         if encoder is None:
             try:
                 encoder = load_encoder(model or manifest.model.name)
@@ -104,7 +104,7 @@ class Searcher:
         return cls(directory, view, encoder, unavailable, floor)
 
     @property
-    def modes(self) -> list[str]:
+    def modes(self) -> list[Mode]:
         """Search modes this searcher can serve."""
         return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
 
@@ -225,7 +225,7 @@ class Searcher:
         passages = [PassageView(id=r.id, paragraph=r.paragraph, start=r.start, end=r.end, text=r.text,
                                 speaker=r.speaker, role=r.role, region=r.region, section=r.section,
                                 reporters=list(r.reporters)) for r in records]
-        return ArticleView(**fields, passages=passages)
+        return ArticleView.model_validate({**fields, "passages": passages})
 
     def similar(self, passage_id: str, k: int = 5) -> SimilarResponse:
         """Nearest passages by another speaker or in another article (by vector; by keywords if none)."""

@@ -173,7 +173,7 @@ class VectorIndex:
         wanted = min(self.count, int(depth * self.per_passage * 1.5) + 10)
         while True:
             if isinstance(self.index, faiss.IndexHNSW):
-                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))
+                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))  # type: ignore[attr-defined]
             if bitmap is not None:
                 params = params or faiss.SearchParameters()
                 params.sel = faiss.IDSelectorBitmap(self.count, faiss.swig_ptr(bitmap))

@@ -35,13 +35,14 @@ class IndexView:
         self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in FILTERS:
             parts = [segment.filters[name] for segment in self.segments]
-            labels = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.array([], dtype=object)
-            codes = [np.searchsorted(labels, p[0]).astype(np.int32)[p[1]] for p in parts]
-            self.filters[name] = (labels, np.concatenate(codes) if codes else np.zeros(0, np.int32))
+            labels: np.ndarray = (np.unique(np.concatenate([p[0] for p in parts])) if parts
+                                  else np.array([], dtype=object))
+            per_segment = [np.searchsorted(labels, p[0]).astype(np.int32)[p[1]] for p in parts]
+            self.filters[name] = (labels, np.concatenate(per_segment) if per_segment else np.zeros(0, np.int32))
         # Passages that have a label, with its code: facets count only these (news has few speakers).
         self.labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, (labels, codes) in self.filters.items():
-            numbers = np.flatnonzero(codes != 0) if len(labels) and labels[0] == "" else np.arange(len(codes))
+        for name, (known, codes) in self.filters.items():
+            numbers = np.flatnonzero(codes != 0) if len(known) and known[0] == "" else np.arange(len(codes))
             self.labelled[name] = (numbers, codes[numbers])
 
     @classmethod

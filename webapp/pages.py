@@ -32,7 +32,8 @@ def search_url(**changes: Any) -> str:
     if any(k in FILTER_LABELS or k in ("q", "mode", "semantic_ratio") for k in changes):
         args.pop("page", None)
     args.update(changes)
-    return url_for("pages.search", **{k: v for k, v in args.items() if v not in (None, "")})
+    kept: dict[str, Any] = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for("pages.search", **kept)
 
 
 def anchor(passage_id: str) -> str:

@@ -72,7 +72,7 @@ class SentenceTransformerEncoder(Encoder):
             backend="sentence-transformers",
             name=name,
             fingerprint=_fingerprint(model),
-            dimension=int(model.get_embedding_dimension()),
+            dimension=int(model.get_embedding_dimension() or 0),
             max_seq_length=int(model.max_seq_length or 512),
             query_prompt=query,
             passage_prompt=passage,
