@@ -23,6 +23,7 @@ from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
 from indexer.context import ContextSettings  # noqa: E402
 from indexer.encoders import Encoder, ModelInfo  # noqa: E402
 from indexer.ingest import Article  # noqa: E402
+from indexer.integrity import file_sums  # noqa: E402
 from indexer.keyword import KeywordIndex  # noqa: E402
 from indexer.layout import IndexLayout  # noqa: E402
 from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
@@ -153,7 +154,8 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
                         chunker=ChunkerSettings(), context=ContextSettings(),
                         model=(model or encoder.info) if vectors is not None else None,
                         semantic_floor=floor.floor if floor else None,
-                        segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size)])
+                        segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size,
+                                                  files=file_sums(layout.segment_dir(segment_id)))])
     staging = layout.staging_dir("generations")
     if floor is not None:
         floor.save(staging)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .chunk import ChunkerSettings, chunk_article
 from .context import ContextSettings
+from .crash import reached
 from .encoders import DEFAULT_MODEL, Encoder, load_encoder
 from .errors import ArticleError, IndexNotFound, IndexOutdated, ModelUnavailable, NotFound
-from .ingest import ARTICLE_SUFFIXES, Article, article_id_for, parse_article, read_corpus
+from .ingest import Article, article_id_for, check_file_name, files_with_id, parse_article, read_corpus
 from .layout import IndexLayout
 from .manifest import Manifest
 from .writer import IndexWriter, UpdateReport
@@ -48,8 +50,11 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                                            "`wenku build --rebuild --keyword-only`") from exc
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
-    return IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress, context=context,
-                       window_chars=window_chars)
+    writer = IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress,
+                         context=context, window_chars=window_chars)
+    if not rebuild:
+        writer.verify_base()  # a rebuild needs nothing from the old segments
+    return writer
 
 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
@@ -91,22 +96,34 @@ def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]],
               encoder: Encoder | None = None, log: Log = print, wait: float = 0.0) -> UpdateReport:
     """Store named file contents in the corpus (durably, before anything else) and index them in one update.
 
-    Every file is parsed first, so one bad file rejects the call before anything is written.
+    Every file is checked first, so one bad file rejects the call before anything is written. A file whose id an
+    existing file already has (ids ignore case and compatibility forms: `Dup`, `dup`, `ＤＵＰ`) replaces it: one
+    file per article on disk.
     """
     articles: list[tuple[Path, bytes, Article]] = []
     for name, raw in files:
-        relative = Path(name).name
-        if Path(relative).suffix.lower() not in ARTICLE_SUFFIXES:
-            raise ArticleError(f"{name}: not an article file (expected {' or '.join(ARTICLE_SUFFIXES)})")
+        base = check_file_name(name)
         try:
-            articles.append((corpus / relative, raw, parse_article(raw, relative)))
+            article = parse_article(raw, base)
         except ArticleError as exc:
-            raise ArticleError(f"{name}: {exc}") from exc
+            raise ArticleError(f"{base}: {exc}") from exc
+        if not chunk_article(article, ChunkerSettings()):
+            raise ArticleError(f"{base}: nothing to index (no text besides headings and front matter)")
+        if any(article.id == other.id for _, _, other in articles):
+            raise ArticleError(f"{base}: two files of this request have the article id {article.id!r}")
+        articles.append((corpus / base, raw, article))
     layout = IndexLayout(index_dir)
     with layout.writer_lock(wait):
         writer = open_writer(layout, model, encoder=encoder, log=log)
-        for target, raw, _ in articles:
+        live = writer.live_articles([article.id for _, _, article in articles])
+        for target, raw, article in articles:
+            others = set(files_with_id(corpus, article.id, recursive=False))
+            if article.id in live:
+                others.add(corpus / live[article.id][2])
             layout.write_durably(target, raw)
+            for other in others - {target}:
+                other.unlink(missing_ok=True)  # after the new file is durable: a crash leaves one or the other
+        reached("article-stored")
         return writer.apply(corpus, [article for _, _, article in articles], [])
 
 
@@ -120,7 +137,9 @@ def remove_articles(corpus: Path, index_dir: Path, article_ids: Sequence[str], *
         missing = [i for i in article_ids if i not in live]
         if missing:
             raise NotFound(f"no article with id {', '.join(map(repr, missing))}")
-        # The file goes first: a crash in between leaves an index the next build corrects, never a resurrection.
-        for _, _, path in live.values():
-            (corpus / path).unlink(missing_ok=True)
+        # The files go first: a crash in between leaves an index the next build corrects, never a resurrection.
+        # Every file with the id goes, not only the indexed one, or a later build would bring the article back.
+        for article_id, (_, _, path) in live.items():
+            for other in {corpus / path, *files_with_id(corpus, article_id)}:
+                other.unlink(missing_ok=True)
         return writer.apply(corpus, [], list(article_ids))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +21,8 @@ _SPEAKER = re.compile(r"^(?P<role>[^：:。！？；，]{1,40}?(?:" + "|".join(_
 _REGION = re.compile(r"^([\u4e00-\u9fff]{2,6}?[省市区县州镇乡旗])")
 # Reporter credit closing a section: full-width brackets around space-separated 2-4 character names.
 _REPORTERS = re.compile(r"(?<=[。！？!?”’」』])\s*（(?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)）\s*$")
+# The same credit on a line of its own, as the last paragraph of a section (a very common layout).
+_CREDIT_LINE = re.compile(r"^[（(](?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)[）)]$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_NOISE = re.compile(r"<!--.*?-->|\*\*|__")
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)\"']*|[^。！？；!?;]+")
@@ -36,7 +38,7 @@ class ChunkerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version: int = 2
+    version: int = 3  # 3: credit lines, trailing short lines and one-line articles kept
     max_chars: int = 480
     heading_max_chars: int = HEADING_MAX_CHARS
     # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
@@ -142,6 +144,7 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
     paragraphs: list[_Paragraph] = []
     open_paragraph: _Paragraph | None = None
     expect_headline = False
+    heading: tuple[str, int, _Section] | None = None  # the last line taken as a heading, until text follows it
     for line, start in _lines(article):
         if markdown and _MD_HEADING.match(line):
             section = _Section(headline=_MD_NOISE.sub("", _MD_HEADING.sub("", line)).strip())
@@ -153,15 +156,21 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
         speaker = parse_speaker(text)
         if speaker:
             section = _Section(speaker=speaker.name, role=speaker.role, region=speaker.region)
-            open_paragraph, expect_headline = None, True
+            open_paragraph, expect_headline, heading = None, True, None
+            continue
+        credit_line = _CREDIT_LINE.match(text)
+        if credit_line and paragraphs:
+            section.reporters.extend(credit_line.group("names").split())
+            open_paragraph = None
             continue
         short_heading = not is_complete(text) and len(text) <= settings.heading_max_chars
         if short_heading and (expect_headline or open_paragraph is None):
             # A headline under a speaker line, or a subheading/dek between paragraphs.
+            heading = (text, start, section)
             section = _Section(section.speaker, section.role, section.region, text, section.reporters)
             expect_headline = False
             continue
-        expect_headline = False
+        expect_headline, heading = False, None
         credit = _REPORTERS.search(text)
         if credit:
             section.reporters.extend(credit.group("names").split())
@@ -173,7 +182,12 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
             paragraph = _Paragraph(section, [(text, start)])
             paragraphs.append(paragraph)
         open_paragraph = None if is_complete(text) or credit else paragraph
-    return paragraphs
+    if heading is not None:  # a short last line with nothing after it is text, not a heading of nothing
+        paragraphs.append(_Paragraph(heading[2], [heading[:2]]))
+    if not paragraphs:  # a one-line article: its only line is its title, and its text
+        paragraphs = [_Paragraph(_Section(), [(_MD_NOISE.sub("", _MD_HEADING.sub("", line)).strip(), start)])
+                      for line, start in _lines(replace(article, body_start=0))][:1]
+    return [p for p in paragraphs if p.text]
 
 
 def split_windows(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +33,10 @@ def _handle_errors(command: F) -> F:
             raise click.UsageError(str(exc)) from exc
         except WenkuError as exc:
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:  # a store damaged after it was opened and checked
+            raise click.ClickException(f"the index is damaged: {exc} (run `wenku check`)") from exc
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from exc
     return wrapper
 
 
@@ -215,6 +220,24 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
         else:
             shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
             click.echo(f"{key:>20}: {shown}")
+
+
+@main.command()
+@_index_option
+@_handle_errors
+def check(index_dir: Path) -> None:
+    """Verify the index completely: every file's checksum, every SQLite store, every segment (exit 1 if damaged)."""
+    from .check import check_index
+
+    report = check_index(index_dir)
+    for problem in report.problems:
+        click.echo(f"damaged: {problem}", err=True)
+    summary = (f"generation {report.generation}: {report.segments} segments, {report.files} files, "
+               f"{report.bytes_hashed / 2**20:.1f} MiB verified")
+    if not report.ok:
+        raise click.ClickException(f"{len(report.problems)} problem(s) found; {summary}. "
+                                   "Rebuild with `wenku build --rebuild`")
+    click.echo(f"ok: {summary}")
 
 
 @main.command()

@@ -43,6 +43,12 @@ class ModelUnavailable(WenkuError):
     code = "model_unavailable"
 
 
+class IndexReadOnly(WenkuError):
+    """The index directory cannot be written by this process (readers still work)."""
+
+    code = "index_read_only"
+
+
 class IndexBusy(WenkuError):
     """Another writer holds the index lock."""
 

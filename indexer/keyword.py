@@ -8,6 +8,7 @@ IDF into per-segment scores, which breaks once the index grows by segments.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -89,8 +90,8 @@ class KeywordIndex:
             vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
             with np.load(directory / POSTINGS_FILE, allow_pickle=False) as arrays:
                 indptr, docs, tfs, doc_len = (arrays[k] for k in ("indptr", "docs", "tfs", "doc_len"))
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexCorrupt(f"keyword index unreadable: {exc}") from exc
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise IndexCorrupt(f"keyword index unreadable: {str(exc).splitlines()[0]}") from exc
         if len(indptr) != len(vocab) + 1 or indptr[-1] != len(docs) or len(docs) != len(tfs):
             raise IndexCorrupt("keyword index arrays disagree with its vocabulary")
         return cls(vocab, indptr, docs, tfs, doc_len)

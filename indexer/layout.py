@@ -6,13 +6,14 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexBusy, IndexNotFound
+from .crash import reached
+from .errors import IndexBusy, IndexNotFound, IndexReadOnly
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
@@ -93,9 +94,15 @@ class IndexLayout:
         return orphans
 
     def staging_dir(self, parent: str) -> Path:
-        """A fresh private directory under `parent` to write into before it is renamed into place."""
+        """A fresh directory under `parent` to write into before it is renamed into place.
+
+        Made with the process umask like every other file (mkdtemp's 0700 would hide the index from a server
+        running as another user).
+        """
         (self.root / parent).mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root / parent))
+        path = self.root / parent / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        path.mkdir()
+        return path
 
     def commit_dir(self, staging: Path, final: Path) -> None:
         """Flush a finished staging directory and rename it to its final name."""
@@ -116,7 +123,9 @@ class IndexLayout:
     def publish(self, staging: Path, generation: int) -> None:
         """Move a finished generation into place and point CURRENT at it: the one atomic step of every update."""
         self.commit_dir(staging, self.generation_dir(generation))
+        reached("generation-committed")
         self.write_durably(self.root / CURRENT_FILE, f"{generation}\n".encode())
+        reached("current-replaced")
 
     def generations(self) -> list[int]:
         """Numbers of the generation directories on disk (published, or orphaned past CURRENT), oldest first."""
@@ -153,8 +162,16 @@ class IndexLayout:
     @contextmanager
     def writer_lock(self, wait: float = 0.0) -> Iterator[None]:
         """Hold the single-writer lock; wait up to `wait` seconds for it, then raise IndexBusy."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_FILE, "a+") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / LOCK_FILE, "a+")
+            probe = self.root / f".write-probe-{os.getpid()}"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:  # permissions, a read-only mount, a full disk
+            raise IndexReadOnly(f"cannot write to the index at {self.root} ({exc.strerror}); it can be searched "
+                                "but not updated by this process") from exc
+        with handle:
             deadline = time.monotonic() + wait
             while True:
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from .chunk import ChunkerSettings
 from .context import ContextSettings
 from .encoders import ModelInfo
 from .errors import IndexCorrupt, IndexOutdated
+from .integrity import FileSum
 from .semantic_floor import SemanticFloor
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: checksums of segment files and tombstones
 
 
 class SkippedEntry(BaseModel):
@@ -39,8 +41,10 @@ class SegmentRef(BaseModel):
     articles: int
     passages: int
     tombstones: str | None = None
+    tombstones_sha256: str | None = None
     deleted_articles: int = 0
     deleted_passages: int = 0
+    files: dict[str, FileSum] = {}
 
 
 class Tombstones(BaseModel):
@@ -50,14 +54,17 @@ class Tombstones(BaseModel):
     articles: list[str] = []
 
     @classmethod
-    def read(cls, path: Path | None) -> Tombstones:
-        """A tombstones file (none given: nothing deleted); raise IndexCorrupt if unreadable."""
+    def read(cls, path: Path | None, sha256: str | None = None) -> Tombstones:
+        """A tombstones file (none given: nothing deleted), checked against its recorded hash if there is one."""
         if path is None:
             return cls()
         try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+            if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+                raise IndexCorrupt(f"tombstones {path.name} do not match their checksum")
+            return cls.model_validate_json(data)
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"tombstones {path.name} unreadable: {exc}") from exc
+            raise IndexCorrupt(f"tombstones {path.name} unreadable: {str(exc).splitlines()[0]}") from exc
 
 
 class Manifest(BaseModel):

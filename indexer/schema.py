@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .errors import QueryError
+from .ingest import MAX_FIELD_CHARS
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 MODES: tuple[str, ...] = ("hybrid", "semantic", "keyword")
@@ -231,11 +234,12 @@ class ErrorResponse(BaseModel):
 class ArticleInput(BaseModel):
     """An article sent to POST /api/articles as JSON."""
 
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=MAX_FIELD_CHARS["title"])
     text: str = Field(min_length=1)
-    date: str | None = Field(None, max_length=50)
-    source: str | None = Field(None, max_length=500)
-    url: str | None = Field(None, max_length=2000)
+    date: str | None = Field(None, max_length=MAX_FIELD_CHARS["date"],
+                             description="ISO date or date-time; a year (2024) or year-month (2024-05) also")
+    source: str | None = Field(None, max_length=MAX_FIELD_CHARS["source"])
+    url: str | None = Field(None, max_length=MAX_FIELD_CHARS["url"])
     id: str | None = Field(None, pattern=r"^[\w-]{1,100}$", description="Article id; reusing one replaces it")
 
     @field_validator("title", "text")
@@ -243,6 +247,17 @@ class ArticleInput(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is None or re.fullmatch(r"\d{4}(-\d{2})?", value) and int(value[5:7] or 1) in range(1, 13):
+            return value
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a real date (expected e.g. 2024-05-31 or 2024-05-31T09:30:00)") from None
         return value
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from pydantic import BaseModel
 from .chunk import Passage
 from .errors import IndexCorrupt
 from .ingest import Article
+from .integrity import FileSum, verify_files
 from .keyword import KeywordIndex
 from .store import STORE_FILE, Store, write_store
 from .vectors import VectorIndex, build_vector_index
@@ -64,21 +67,34 @@ def read_segment_info(directory: Path) -> SegmentInfo:
         raise IndexCorrupt(f"segment {directory.name} is incomplete or unreadable: {exc}") from exc
 
 
+# What a damaged file raises when it is read: each becomes IndexCorrupt at the place it is loaded.
+DAMAGE = (OSError, ValueError, KeyError, EOFError, RuntimeError, sqlite3.DatabaseError, zipfile.BadZipFile)
+
+
 class Segment:
     """A loaded segment: its store, postings, vectors and filter columns (labels and per-passage codes)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, files: dict[str, FileSum] | None = None) -> None:
+        if files:
+            verify_files(directory, files)
         self.info = read_segment_info(directory)
         self.directory = directory
-        self.store = Store(directory / STORE_FILE)
-        self.keyword = KeywordIndex.load(directory)
-        self.vectors = VectorIndex.load(directory, self.info.passages) if self.info.vector_index else None
-        if not (self.store.count("passages") == self.keyword.n_docs == self.info.passages
+        try:
+            self.store = Store(directory / STORE_FILE)
+            self.keyword = KeywordIndex.load(directory)
+            self.vectors = VectorIndex.load(directory, self.info.passages) if self.info.vector_index else None
+            stored = self.store.count("passages")
+            columns = self.store.filter_columns(FILTERS)
+        except IndexCorrupt:
+            raise
+        except DAMAGE as exc:
+            raise IndexCorrupt(f"segment {directory.name} is damaged: {str(exc).splitlines()[0]}") from exc
+        if not (stored == self.keyword.n_docs == self.info.passages
                 and len(self.keyword.vocab) == self.info.terms
                 and (self.vectors is None or self.vectors.count == self.info.vectors)):
             raise IndexCorrupt(f"segment {directory.name}: passage, term or vector counts disagree")
         self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, values in self.store.filter_columns(FILTERS).items():
+        for name, values in columns.items():
             labels, codes = np.unique(np.array([v or "" for v in values], dtype=object), return_inverse=True)
             self.filters[name] = (labels, codes.astype(np.int32))
 

@@ -52,11 +52,11 @@ class IndexView:
         segments: list[Segment] = []
         tombstones: list[Tombstones] = []
         for ref in manifest.segments:
-            segment = loaded.get(ref.id) or Segment(layout.segment_dir(ref.id))
+            segment = loaded.get(ref.id) or Segment(layout.segment_dir(ref.id), ref.files)
             if segment.size != ref.passages:
                 raise IndexCorrupt(f"segment {ref.id} holds {segment.size} passages, the manifest says {ref.passages}")
             segments.append(segment)
-            tombstones.append(Tombstones.read(layout.tombstones_file(ref.tombstones)))
+            tombstones.append(Tombstones.read(layout.tombstones_file(ref.tombstones), ref.tombstones_sha256))
         return cls(manifest, segments, tombstones)
 
     @property

@@ -8,6 +8,7 @@ deleted passages bounded, merging without re-embedding (vectors are read back fr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,12 @@ from tqdm import tqdm
 from .analyzer import Analyzer, TokenizerSettings
 from .chunk import ChunkerSettings, Passage, chunk_article
 from .context import ContextSettings, embedding_inputs, passage_context
+from .crash import reached
 from .embedding_cache import EmbeddingCache
 from .encoders import Encoder, ModelInfo
 from .errors import IndexCorrupt, ModelMismatch
 from .ingest import Article, SkippedFile
+from .integrity import file_sums, verify_files
 from .keyword import KeywordIndex, concat
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
@@ -105,7 +108,19 @@ class IndexWriter:
         return found
 
     def _tombstones(self, ref: SegmentRef) -> Tombstones:
-        return Tombstones.read(self.layout.tombstones_file(ref.tombstones))
+        return Tombstones.read(self.layout.tombstones_file(ref.tombstones), ref.tombstones_sha256)
+
+    def verify_base(self) -> None:
+        """Refuse to build on a damaged published index: every segment's files and tombstones must check out."""
+        for ref in self.base.segments if self.base else []:
+            directory = self.layout.segment_dir(ref.id)
+            if not ref.files:
+                raise IndexCorrupt(f"segment {ref.id} has no recorded checksums")
+            verify_files(directory, ref.files)
+            info = read_segment_info(directory)
+            if info.passages != ref.passages or info.articles != ref.articles:
+                raise IndexCorrupt(f"segment {ref.id}: its info disagrees with the manifest")
+            self._tombstones(ref)
 
     def apply(self, corpus: Path, upserts: Sequence[Article], deletes: Sequence[str], *, rebuild: bool = False,
               failed: Sequence[SkippedFile] | None = None) -> UpdateReport:
@@ -158,7 +173,7 @@ class IndexWriter:
         if self.encoder is not None:
             texts, owners = embedding_inputs(titles, passages, self.context, self.chunker.window_chars)
             vectors, embedded, reused = self._embed(texts)
-        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners)
+        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners, "segment")
         counts: dict[str, int] = {a.id: 0 for a in articles}
         for p in passages:
             counts[p.article_id] += 1
@@ -211,19 +226,20 @@ class IndexWriter:
         return FloorScorer(floor, background)
 
     def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
-               vectors: np.ndarray | None, owners: np.ndarray | None) -> SegmentRef:
-        """Write a segment in staging, then rename it into place."""
+               vectors: np.ndarray | None, owners: np.ndarray | None, kind: str) -> SegmentRef:
+        """Write a segment in staging, record its files' checksums, then rename it into place."""
         segment_id = new_segment_id()
         staging = self.layout.staging_dir("segments")
         try:
-            write_segment(staging, segment_id, articles, passages, keyword, vectors, owners)
-            final = self.layout.segment_dir(segment_id)
-            self.layout.commit_dir(staging, final)
+            info = write_segment(staging, segment_id, articles, passages, keyword, vectors, owners)
+            sums = file_sums(staging)
+            reached(f"{kind}-staged")
+            self.layout.commit_dir(staging, self.layout.segment_dir(segment_id))
+            reached(f"{kind}-committed")
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        info = read_segment_info(final)
-        return SegmentRef(id=segment_id, articles=info.articles, passages=info.passages)
+        return SegmentRef(id=segment_id, articles=info.articles, passages=info.passages, files=sums)
 
     def _merge(self, states: list[_SegmentState]) -> int:
         """Rewrite mostly-deleted segments and merge the smallest past MAX_SEGMENTS; return segments merged."""
@@ -259,7 +275,7 @@ class IndexWriter:
         if articles:
             vectors = np.concatenate(vector_parts) if self.encoder is not None else None
             owners = np.concatenate(owner_parts) if self.encoder is not None else None
-            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners)
+            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners, "merge")
             states.append(_SegmentState(ref, Tombstones()))
         return len(victims)
 
@@ -271,11 +287,13 @@ class IndexWriter:
                 name = f"{state.ref.id}-{generation:06d}.json"
                 path = self.layout.tombstones_file(name)
                 assert path is not None
-                self.layout.write_durably(path,
-                                          state.tombstones.model_dump_json().encode())
+                data = state.tombstones.model_dump_json().encode()
+                self.layout.write_durably(path, data)
                 state.ref.tombstones = name
+                state.ref.tombstones_sha256 = hashlib.sha256(data).hexdigest()
                 state.ref.deleted_articles = len(state.tombstones.articles)
                 state.ref.deleted_passages = len(state.tombstones.passages)
+        reached("tombstones-written")
         refs = [s.ref for s in states]
         floor = self._floor()
         if failures is None:
@@ -300,6 +318,7 @@ class IndexWriter:
             if floor is not None:
                 floor.save(staging)
             manifest.write(staging)
+            reached("manifest-staged")
             self.layout.publish(staging, generation)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -311,7 +330,9 @@ class IndexWriter:
     def _clean(self, current: int) -> None:
         """Delete generations, segments and tombstones that no kept generation references."""
         referenced: set[str] = set()
-        for generation in self.layout.prune(current):
+        generations = self.layout.prune(current)
+        reached("generations-pruned")
+        for generation in generations:
             try:
                 kept = Manifest.read(self.layout.generation_dir(generation))
             except IndexCorrupt:
@@ -321,6 +342,7 @@ class IndexWriter:
                 if ref.tombstones:
                     referenced.add(ref.tombstones)
         self.layout.sweep(referenced)
+        reached("files-swept")
 
 
 def _merge_postings(parts: Sequence[tuple[KeywordIndex, np.ndarray]]) -> KeywordIndex:

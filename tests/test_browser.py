@@ -78,3 +78,15 @@ def test_page_fits_a_phone_screen(server: str, browser) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     page.screenshot(path=str(ARTIFACTS / "search-phone.png"), full_page=False)
     page.close()
+
+
+def test_a_long_query_typed_in_the_page_is_answered(server: str, browser) -> None:
+    page = browser.new_page(java_script_enabled=False)
+    page.goto(server + "/")
+    query = "蓬江区要打造食品工业基地吗" * 200  # 2,600 characters: ~23 KB percent-encoded, past gunicorn's 4,094
+    page.fill("input[name=q]", query)
+    with page.expect_navigation() as navigation:
+        page.click("button[type=submit]")
+    assert navigation.value.status == 200
+    assert page.input_value("input[name=q]") == query
+    assert page.locator("li.hit").count() > 0

@@ -114,3 +114,25 @@ def test_articles_without_speakers_chunk_by_paragraph() -> None:
 def test_parse_speaker(line: str, expected: tuple | None) -> None:
     parsed = parse_speaker(line)
     assert (parsed and (parsed.name, parsed.role, parsed.region)) == expected
+
+
+def _chunk(text: str, name: str = "a.txt") -> list:
+    return chunk_article(parse_article(text.encode(), name), ChunkerSettings())
+
+
+def test_a_reporter_credit_on_its_own_line_becomes_the_sections_reporters() -> None:
+    passages = _chunk("标题\n\n江门市召开全市经济工作会议。\n\n会议部署了明年的重点工作。\n\n（黄志明 李晓燕）\n")
+    assert [p.text for p in passages] == ["江门市召开全市经济工作会议。", "会议部署了明年的重点工作。"]
+    assert all(p.reporters == ("黄志明", "李晓燕") for p in passages)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("只有一行的文章", ["只有一行的文章"]),
+    ("# 只有一个标题\n", ["只有一个标题"]),
+    ("---\ntitle: 标题\n---\n正文只有一行没有标点", ["正文只有一行没有标点"]),
+    ("标题\n\n第一段写完了。\n\n最后一句没有标点", ["第一段写完了。", "最后一句没有标点"]),
+])
+def test_an_article_always_yields_its_text(text: str, expected: list[str]) -> None:
+    passages = _chunk(text, "a.md" if text.startswith("#") else "a.txt")
+    assert [p.text for p in passages] == expected
+    assert all(p.section is None for p in passages)  # a line that heads nothing is not a heading

@@ -11,6 +11,10 @@ from indexer.errors import ArticleError
 from indexer.ingest import article_id_for, decode_bytes, parse_article, read_corpus
 
 
+TRADITIONAL = ("臺灣新竹科學園區的半導體產業持續成長，政府宣布將投資新的研發中心。\n\n記者會上，經濟部長表示，"
+               "這項計畫將帶動上下游廠商進駐，創造數千個就業機會。")
+
+
 @pytest.mark.parametrize(("raw", "text", "encoding"), [
     ("纯文本".encode("utf-8"), "纯文本", "utf-8"),
     (UTF8_BOM_TEXT.encode("utf-8-sig"), UTF8_BOM_TEXT, "utf-8-sig"),
@@ -20,6 +24,12 @@ from indexer.ingest import article_id_for, decode_bytes, parse_article, read_cor
     (GB18030_TEXT.encode("gb18030"), GB18030_TEXT, "gb18030"),
     ("日文「ガンダム」と韓文한국어、俄文Москва。".encode("utf-8"), "日文「ガンダム」と韓文한국어、俄文Москва。", "utf-8"),
     ("日文「ガンダム」の資料。".encode("gb18030"), "日文「ガンダム」の資料。", "gb18030"),
+    # Without a BOM, and in Big5: found by charset-normalizer (issue 10), misread or refused before.
+    (UTF16_TEXT.encode("utf-16-le"), UTF16_TEXT, "utf-16-le"),
+    (UTF16_TEXT.encode("utf-16-be"), UTF16_TEXT, "utf-16-be"),
+    (TRADITIONAL.encode("big5"), TRADITIONAL, "big5"),
+    ("臺北市召開會議。".encode("big5"), "臺北市召開會議。", "big5"),
+    ("江门市蓬江区召开会议。".encode("gbk"), "江门市蓬江区召开会议。", "gb18030"),
 ])
 def test_decodes_every_supported_encoding(raw: bytes, text: str, encoding: str) -> None:
     assert decode_bytes(raw) == (text, encoding)
@@ -91,3 +101,38 @@ def test_duplicate_ids_are_skipped_not_overwritten(tmp_path: Path) -> None:
     articles, skipped = read_corpus(tmp_path)
     assert [a.path for a in articles] == ["a.md"]
     assert skipped[0].path == "a.txt" and "duplicate" in skipped[0].reason
+
+
+@pytest.mark.parametrize(("front", "reason"), [
+    ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]", "aliases"),  # the start of an alias bomb
+    ("a: &anchor x", "anchors"),
+    (f"title: {'长' * 301}", "title too long"),
+    (f"source: {'源' * 201}", "source too long"),
+    ("title: [a, b]", "expected a single value"),
+    ("notes: " + "x" * 9000, "front matter too long"),
+    ("date: 2022-13-45", "month must be in 1..12"),
+    ("date: 2022-01-01T25:61:00", "malformed front matter"),
+])
+def test_front_matter_is_bounded_and_refuses_aliases(front: str, reason: str) -> None:
+    with pytest.raises(ArticleError, match=reason):
+        parse_article(f"---\n{front}\n---\n标题\n\n正文。".encode(), "a.md")
+
+
+def test_an_alias_bomb_is_refused_at_once() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    raw = ("---\n" + "\n".join(lines) + "\n---\n标题\n\n正文。").encode()
+    assert len(raw) < 1000  # nine levels: 9^9 strings once expanded
+    with pytest.raises(ArticleError, match="aliases"):
+        parse_article(raw, "bomb.md")
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    (".hidden.txt", "hidden"), ("sub/.x.md", "hidden"), ("a\x00b.txt", "control"), ("长" * 70 + ".txt", "too long"),
+    ("x.pdf", "not an article"),
+])
+def test_file_names_that_cannot_be_articles_are_refused(name: str, reason: str) -> None:
+    from indexer.ingest import check_file_name
+
+    with pytest.raises(ArticleError, match=reason):
+        check_file_name(name)

@@ -221,7 +221,7 @@ def test_missing_and_corrupt_indexes_are_clear_errors(keyword_index: Path, tmp_p
     manifest.write_text(original, encoding="utf-8")
     for info in (broken / "segments").glob("*/segment.json"):
         info.unlink()
-    with pytest.raises(IndexCorrupt, match="incomplete"):
+    with pytest.raises(IndexCorrupt, match="segment.json is missing"):
         Searcher.open(broken)
     manifest.write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorrupt):

@@ -78,6 +78,28 @@ def test_file_upload_in_gbk_and_delete(setup, openapi: dict) -> None:
     ({"data": {"file": (io.BytesIO("---\ndate: 2022-13-45\n---\n标题\n\n正文。".encode()), "x.md")},
       "headers": AUTH, "content_type": "multipart/form-data"}, 400, "bad_article"),
     ({"json": {**ARTICLE, "text": "字" * 70_000}, "headers": AUTH}, 413, "request_entity_too_large"),
+    # Hostile and careless writes (issue 10): each answered 500 or 201-and-lost before.
+    ({"data": "[" * 20_000 + "]" * 20_000, "headers": {**AUTH, "Content-Type": "application/json"}}, 400,
+     "bad_request"),
+    ({"data": "{\"a\":" * 10_000 + "1" + "}" * 10_000, "headers": {**AUTH, "Content-Type": "application/json"}}, 400,
+     "bad_request"),
+    ({"json": {**ARTICLE, "date": "2022-13-45"}, "headers": AUTH}, 400, "bad_request"),
+    ({"json": {**ARTICLE, "date": "2022-01-01T25:61:00"}, "headers": AUTH}, 400, "bad_request"),
+    ({"json": {**ARTICLE, "title": "长" * 301}, "headers": AUTH}, 400, "bad_request"),
+    ({"data": {"file": (io.BytesIO("---\ntitle: 只有标题\n---\n\n".encode()), "h.md")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("标题\n\n正文。".encode()), "a\x00b.txt")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("标题\n\n正文。".encode()), "长" * 90 + ".txt")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("标题\n\n正文。".encode()), ".hidden.txt")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("标题\n\n正文。".encode()), "sub/..txt")}, "headers": AUTH,
+      "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO("---\na: &a [x, x]\nb: [*a, *a]\n---\n标题\n\n正文。".encode()), "bomb.md")},
+      "headers": AUTH, "content_type": "multipart/form-data"}, 400, "bad_article"),
+    ({"data": {"file": (io.BytesIO(f"---\ntitle: {'长' * 301}\n---\n正文。".encode()), "t.md")},
+      "headers": AUTH, "content_type": "multipart/form-data"}, 400, "bad_article"),
 ])
 def test_bad_writes_are_refused_and_write_nothing(setup, openapi: dict, kwargs: dict, status: int, code: str) -> None:
     client, corpus = setup
@@ -97,3 +119,58 @@ def test_write_routes_are_off_without_a_token(keyword_index: Path, openapi: dict
         assert response.status_code == 403
         assert "WENKU_API_TOKEN" in response.get_json()["error"]["message"]
     check(openapi, "/api/articles", 403, response.get_json(), "post")
+
+
+def test_ids_that_differ_in_case_or_width_are_one_article_and_one_file(setup) -> None:
+    client, corpus = setup
+    for name, text in (("dup.txt", "小写写的是冬至汤圆。"), ("Dup.txt", "大写写的是元宵花灯。"), ("ＤＵＰ.txt", "全角写的是端午龙舟。")):
+        response = client.post("/api/articles", data={"file": (io.BytesIO(f"标题\n\n{text}".encode()), name)},
+                               headers=AUTH, content_type="multipart/form-data")
+        assert response.status_code in (200, 201) and response.get_json()["id"] == "dup"
+    assert [p.name for p in corpus.iterdir() if p.stem.lower() in ("dup", "ｄｕｐ")] == ["ＤＵＰ.txt"]
+    hits = client.get("/api/search?q=汤圆 花灯 龙舟&mode=keyword").get_json()["results"]
+    assert [h["text"] for h in hits] == ["全角写的是端午龙舟。"]  # the last write replaced the others
+    (corpus / "dUp.md").write_text("标题\n\n旁路写入的同名文件。", encoding="utf-8")  # made outside the API
+    assert client.delete("/api/articles/dup", headers=AUTH).status_code == 200
+    assert not [p for p in corpus.iterdir() if p.stem.lower() in ("dup", "ｄｕｐ")]  # every file with the id
+    build_index(corpus, Path(client.application.config["WENKU_INDEX"]), log=lambda _: None)
+    assert client.get("/api/articles/dup").status_code == 404  # and a later build does not bring it back
+
+
+def test_one_line_and_unpunctuated_articles_are_indexed(setup) -> None:
+    client, _ = setup
+    one_line = client.post("/api/articles", data={"file": (io.BytesIO("单行文章写的是秋季运动会".encode()), "one.txt")},
+                           headers=AUTH, content_type="multipart/form-data")
+    assert one_line.status_code == 201 and one_line.get_json()["passages"] == 1
+    last = client.post("/api/articles", json={"title": "末句", "text": "第一段说完了。\n\n最后一句没有标点说的是冬季长跑"},
+                       headers=AUTH)
+    assert last.status_code == 201 and last.get_json()["passages"] == 2
+    hits = client.get("/api/search?q=秋季运动会&mode=keyword").get_json()["results"]
+    assert hits and hits[0]["article_id"] == "one"
+    assert client.get("/api/search?q=冬季长跑&mode=keyword").get_json()["total"] == 1
+
+
+def test_search_by_post_takes_queries_too_long_for_a_url(client, openapi: dict) -> None:
+    long_query = "江门新能源产业园的建设进展" * 300  # 3,900 characters: ~35 KB percent-encoded
+    response = client.post("/api/search", json={"q": long_query, "mode": "keyword", "k": 3})
+    assert response.status_code == 200
+    body = response.get_json()
+    check(openapi, "/api/search", 200, body, "post")
+    assert body["query"] == long_query and body["results"]
+    same = client.get("/api/search", query_string={"q": "新能源 产业园", "mode": "hybrid", "k": 5}).get_json()
+    posted = client.post("/api/search", json={"q": "新能源 产业园", "mode": "hybrid", "k": 5}).get_json()
+    assert [h["id"] for h in posted["results"]] == [h["id"] for h in same["results"]]
+    for bad, status in (({"q": "x", "bogus": 1}, 400), ({"q": "x", "k": "many"}, 400), (["q"], 400),
+                        ({"q": "字" * 10_001}, 400)):
+        response = client.post("/api/search", json=bad)
+        assert response.status_code == status and response.get_json()["error"]["code"] == "bad_request"
+        check(openapi, "/api/search", status, response.get_json(), "post")
+
+
+def test_every_response_carries_the_security_headers(client) -> None:
+    for path in ("/", "/?q=新能源", "/api/health", "/api/nothing", "/static/style.css"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin" and headers["X-Frame-Options"] == "DENY"

@@ -11,6 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from .api import api, register_api_errors
+from .headers import register_security_headers
 from .holder import SearcherHolder
 from .pages import pages
 
@@ -46,4 +47,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
     register_api_errors(app)
+    register_security_headers(app)
     return app

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -13,11 +15,11 @@ from typing import TypeVar
 import yaml
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from indexer.build import add_files, remove_articles
 from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
-                            NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
+                            IndexReadOnly, NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
 from indexer.ingest import article_id_for
 from indexer.schema import (ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse, Health,
                             SearchRequest)
@@ -37,6 +39,7 @@ WRITE_WAIT = 30.0  # seconds a write request waits for another writer before ans
 STATUS_BY_ERROR: dict[type[WenkuError], int] = {
     QueryError: 400, ArticleError: 400, Unauthorized: 401, WritesDisabled: 403, NotFound: 404,
     IndexNotFound: 503, IndexCorrupt: 503, ModelMismatch: 503, ModelUnavailable: 503, IndexBusy: 503,
+    IndexReadOnly: 503,
 }
 
 
@@ -62,6 +65,9 @@ def _int_arg(name: str, default: int) -> int:
     return default if value is None else value
 
 
+SEARCH_PARAMETERS = ("q", "mode", "k", "offset", "semantic_ratio", "speaker", "region", "article")
+
+
 @api.get("/search")
 def search() -> Response:
     """Ranked passages for a query: the CLI's JSON contract plus facets."""
@@ -71,6 +77,38 @@ def search() -> Response:
                                          semantic_ratio=_number_arg("semantic_ratio", float),
                                          **{name: value for name, value in params.items() if value is not None})
     return jsonify(current_searcher().search(search_request).model_dump())
+
+
+@api.post("/search")
+def search_by_body() -> Response:
+    """The same search with its parameters in a JSON body: for queries too long for a URL."""
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise QueryError("send a JSON object such as {\"q\": \"...\", \"mode\": \"hybrid\"}")
+    unknown = sorted(set(body) - set(SEARCH_PARAMETERS))
+    if unknown:
+        raise QueryError(f"unknown parameter {unknown[0]!r} (expected {', '.join(SEARCH_PARAMETERS)})")
+    values = {name: value for name, value in body.items() if value is not None}
+    search_request = SearchRequest.parse(**{"q": "", **values})
+    return jsonify(current_searcher().search(search_request).model_dump())
+
+
+def _json_body() -> object:
+    """The request's JSON body, or a 400 (malformed, nested too deeply) or 413 (over the size limit)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    data = request.get_data(cache=True)
+    # A chunked body has no Content-Length to check up front: the read stops at the limit, so reaching it means
+    # the body was cut there (without this check it reads as truncated JSON: a misleading 400).
+    if limit is not None and request.content_length is None and len(data) >= limit:
+        raise RequestEntityTooLarge(f"the body exceeds the limit of {limit} bytes")
+    if not request.is_json:
+        raise QueryError("send a JSON body (Content-Type: application/json)")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise QueryError("the body is nested too deeply") from None
+    except ValueError as exc:
+        raise QueryError(f"the body is not valid JSON: {exc}") from None
 
 
 @api.get("/articles/<article_id>")
@@ -110,12 +148,10 @@ def _article_file() -> tuple[str, bytes]:
     if not request.is_json:
         raise QueryError("send JSON {title, text, ...} or a multipart form with a `file` field")
     try:
-        article = ArticleInput.model_validate(request.get_json(silent=False))
+        article = ArticleInput.model_validate(_json_body())
     except ValidationError as exc:
         first = exc.errors()[0]
         raise QueryError(f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from exc
-    except BadRequest as exc:
-        raise QueryError("the body is not valid JSON") from exc
     meta = {k: v for k, v in article.model_dump(include={"title", "date", "source", "url"}).items() if v}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     text = f"---\n{front}---\n{article.text.strip()}\n"
@@ -189,6 +225,11 @@ def register_api_errors(app: Flask) -> None:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="wenku"'
             return response, status
         return render_error(status, str(exc))
+
+    @app.errorhandler(sqlite3.DatabaseError)
+    def damaged_store(exc: sqlite3.DatabaseError):  # type: ignore[no-untyped-def]
+        log.error("damaged store on %s: %s", request.path, exc)
+        return wenku_error(IndexCorrupt(f"the index is damaged: {exc} (run `wenku check`)"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

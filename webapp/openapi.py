@@ -71,10 +71,20 @@ def openapi_document() -> dict[str, Any]:
                  "Search Chinese articles by speaker and paragraph, by keyword and by meaning. Responses are "
                  "UTF-8 JSON; errors are {\"error\": {\"code\", \"message\"}}."},
         "paths": {
-            "/api/search": {"get": {
-                "summary": "Ranked passages for a query (the `wenku search --json` object plus facets)",
-                "operationId": "search", "parameters": search_params,
-                "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 503)}}},
+            "/api/search": {
+                "get": {
+                    "summary": "Ranked passages for a query (the `wenku search --json` object plus facets)",
+                    "operationId": "search", "parameters": search_params,
+                    "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 503)}},
+                "post": {
+                    "summary": "The same search with the parameters as a JSON object (for queries too long for "
+                               "a URL)",
+                    "operationId": "searchByBody",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["q"], "additionalProperties": False,
+                        "properties": {p["name"]: {**p["schema"], "description": p["description"]}
+                                       for p in search_params}}}}},
+                    "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 413, 503)}}},
             "/api/articles": {"post": {
                 "summary": "Store an article in the corpus and index it (answers once it is searchable)",
                 "operationId": "createArticle", "security": [{"bearer": []}],
@@ -82,7 +92,8 @@ def openapi_document() -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": _REF.format(model="ArticleInput")}},
                     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
                         "file": {"type": "string", "format": "binary",
-                                 "description": ".txt or .md; UTF-8, UTF-16 with BOM or GB18030"}}}}}},
+                                 "description": ".txt or .md; UTF-8, UTF-16, GB18030 or Big5; name "
+                                                "not starting with a dot, at most 200 bytes"}}}}}},
                 "responses": {"201": _json("ArticleWritten", "Created and indexed"),
                               "200": _json("ArticleWritten", "Replaced an article with the same id (or identical)"),
                               **_errors(400, 401, 403, 413, 503)}}},
