@@ -104,7 +104,7 @@ def main() -> None:
         return np.vstack([table[t] if t in table else encoder.encode([t], "query")[0] for t in inputs])
 
     txtai = Embeddings(method="external", transform=transform, content=True, hybrid=True, backend="faiss",
-                       faiss={"components": "Flat"})
+                       faiss={"components": "IDMap,Flat"})  # exact; IDMap for txtai's ids
     txtai.index([(i, t, None) for i, t in enumerate(texts)])
     txtai_build = time.perf_counter() - started
     article_of = [p.article_id for p in passages]

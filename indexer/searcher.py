@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import results
 from .analyzer import Analyzer, fold
@@ -51,6 +52,16 @@ def _phrases(query: str) -> list[str]:
     if quoted:
         return [p for p in quoted if p]
     return [_fold(query)] if not re.search(r"\s", query) and len(query) >= 2 else []
+
+
+def single_threaded_blas() -> None:
+    """Keep numpy's BLAS to one thread in a process that encodes queries (process-wide; idempotent).
+
+    A query's matrix products are small, and BLAS threads left spinning after one steal the cores from the query
+    encoder's own threads: on 2 cores, hybrid search took 37 ms p50 and 124 ms p95 with the default pool, 23 and
+    32 ms with one thread (benchmarks/README.md, "What a user waits for").
+    """
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class Searcher:
@@ -101,6 +112,8 @@ class Searcher:
                 f"{encoder.info.fingerprint}); search with that model or rebuild with `wenku build --rebuild`")
         floor = (FloorScorer.load(directory, manifest.semantic_floor, manifest.model.dimension)
                  if manifest.semantic_floor is not None else None)
+        if encoder is not None:
+            single_threaded_blas()
         return cls(directory, view, encoder, unavailable, floor)
 
     @property
