@@ -27,6 +27,10 @@ EXACT_MAX = 10_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+# efSearch for a query is at least this many times the number of vectors it asks for (see search).
+HNSW_EF_FACTOR = 1.0
+# Vectors asked of FAISS per passage wanted, in units of the segment's mean vectors per passage (see search).
+CANDIDATE_FACTOR = 1.5
 FLAT_KIND = "flat-ip"
 HNSW_KIND = f"hnsw{HNSW_M}-ip"
 # A filter leaving at most this many passages is answered exactly from the stored vectors: cheaper than
@@ -170,10 +174,11 @@ class VectorIndex:
         if allowed is not None and len(subset) < self.passages:
             # A bitmap selector costs n/8 bytes per query, whatever the number of allowed vectors.
             bitmap = np.packbits(allowed[self.owners], bitorder="little")
-        wanted = min(self.count, int(depth * self.per_passage * 1.5) + 10)
+        wanted = min(self.count, int(depth * self.per_passage * CANDIDATE_FACTOR) + 10)
         while True:
             if isinstance(self.index, faiss.IndexHNSW):
-                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))  # type: ignore[attr-defined]
+                ef = max(HNSW_EF_SEARCH, int(wanted * HNSW_EF_FACTOR))
+                params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
             if bitmap is not None:
                 params = params or faiss.SearchParameters()
                 params.sel = faiss.IDSelectorBitmap(self.count, faiss.swig_ptr(bitmap))

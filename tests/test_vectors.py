@@ -91,15 +91,18 @@ def test_stored_vectors_are_read_only_and_copies_are_returned(hnsw: tuple[Vector
 
 
 def test_thread_settings_for_faiss_are_per_thread_and_restored() -> None:
-    before = faiss.omp_get_max_threads()
-    seen: list[int] = []
-    with faiss_threads(1):
-        assert faiss.omp_get_max_threads() == 1
+    def in_a_new_thread() -> int:
+        seen: list[int] = []
         other = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))
         other.start()
         other.join()
+        return seen[0]
+
+    before, fresh = faiss.omp_get_max_threads(), in_a_new_thread()
+    with faiss_threads(1):
+        assert faiss.omp_get_max_threads() == 1
+        assert in_a_new_thread() == fresh  # the setting is this thread's alone
     assert faiss.omp_get_max_threads() == before
-    assert seen == [before]
 
 
 def test_loaded_vectors_are_memory_mapped_from_the_segment_file(tmp_path) -> None:
