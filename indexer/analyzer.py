@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
+import opencc
 from pydantic import BaseModel, ConfigDict
 
 # Function words and query-syntax words that carry no topic; kept small so recall stays high.
@@ -39,6 +40,12 @@ class TokenizerSettings(BaseModel):
     hmm: bool = False
     normalize: str = "NFKC+lower"
     stopwords_sha1: str = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
+    # Traditional characters folded to simplified (OpenCC t2s); None in indexes made before it, which keep
+    # their analysis until rebuilt (a writer with the new default sees different settings and rebuilds).
+    script: str | None = None
+
+
+TRADITIONAL_TO_SIMPLIFIED = f"opencc-t2s-{opencc.__version__}"
 
 
 @dataclass(frozen=True)
@@ -98,30 +105,50 @@ def _fold_table() -> dict[int, str]:
 _FOLD_TABLE = _fold_table()
 
 
+_converters = threading.local()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified (OpenCC t2s), character for character so spans keep their places.
+
+    OpenCC converts by phrase; in the rare case a phrase changes length, that text is converted one character
+    at a time instead, so every position still maps to the original.
+    """
+    converter = getattr(_converters, "t2s", None)
+    if converter is None:
+        converter = _converters.t2s = opencc.OpenCC("t2s")
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return str(converted)
+    return "".join(c if len(c) == 1 else char for char, c in ((ch, converter.convert(ch)) for ch in text))
+
+
 def fold(text: str) -> str:
-    """Text NFKC-folded and lowercased character by character, as the analyzer sees it."""
-    return text.translate(_FOLD_TABLE)
+    """Text NFKC-folded, lowercased and simplified character by character, as the analyzer sees it."""
+    return to_simplified(text.translate(_FOLD_TABLE))
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
+def _normalise(text: str, simplify: bool = True) -> tuple[str, list[int]]:
     """Fold text, with a map from folded index to original index."""
     folded = text.translate(_FOLD_TABLE)
     if len(folded) == len(text):  # nothing expanded (nothing folds to nothing): positions line up
-        return folded, list(range(len(text)))
-    origin = [index for index, char in enumerate(text) for _ in _FOLD_TABLE.get(ord(char), char)]
-    return folded, origin
+        origin = list(range(len(text)))
+    else:
+        origin = [index for index, char in enumerate(text) for _ in _FOLD_TABLE.get(ord(char), char)]
+    return (to_simplified(folded) if simplify else folded), origin
 
 
 class Analyzer:
-    """jieba search-mode tokenisation over NFKC-folded, lowercased text, minus stopwords."""
+    """jieba search-mode tokenisation over NFKC-folded, lowercased, simplified text, minus stopwords."""
 
     def __init__(self, settings: TokenizerSettings | None = None) -> None:
-        self.settings = settings or TokenizerSettings()
+        self.settings = settings or TokenizerSettings(script=TRADITIONAL_TO_SIMPLIFIED)
+        self.simplify = self.settings.script is not None
         _ensure_jieba()
 
     def tokens(self, text: str) -> list[Token]:
         """Terms with their spans in the original text (search mode: overlapping sub-words included)."""
-        folded, origin = _normalise(text)
+        folded, origin = _normalise(text, self.simplify)
         result: list[Token] = []
         for term, start, end in jieba.tokenize(folded, mode="search", HMM=self.settings.hmm):
             term = term.strip()
@@ -142,7 +169,7 @@ class Analyzer:
         """
         if not terms:
             return []
-        folded, origin = _normalise(text)
+        folded, origin = _normalise(text, self.simplify)
         spans: list[tuple[int, int]] = []
         position = 0
         for block in _JIEBA_BLOCK.finditer(folded):

@@ -108,3 +108,22 @@ def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str, monkeypatch:
         hits, matched = keyword.top_k(acc.copy(), 100, mask)
         assert hits.ids.tolist() == reference.tolist()
         assert matched.sum() == len(positive)
+
+
+def test_traditional_and_simplified_are_one_in_the_analysis_chain() -> None:
+    analyzer = Analyzer()
+    assert analyzer.settings.script is not None and analyzer.settings.script.startswith("opencc-t2s")
+    assert analyzer.terms("新能源 產業園") == analyzer.terms("新能源 产业园")
+    assert analyzer.terms("臺灣發展") == analyzer.terms("台湾发展")
+    text = "江門市蓬江區打造食品工業基地。"  # highlighted in the characters it was written in
+    spans = analyzer.match_spans(text, set(analyzer.terms("食品工业基地")))
+    assert [text[s:e] for s, e in spans] == ["食品工業基地"]
+    assert "<mark>食品工業基地</mark>" in highlight_html(text, spans)
+
+
+def test_an_index_made_before_folding_keeps_its_own_analysis() -> None:
+    from indexer.analyzer import TokenizerSettings
+
+    old = Analyzer(TokenizerSettings())  # as a manifest without `script` reads
+    assert old.terms("產業園") != old.terms("产业园")
+    assert TokenizerSettings() != Analyzer().settings  # so a writer with the new default rebuilds such an index

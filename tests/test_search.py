@@ -264,3 +264,20 @@ def test_total_and_facets_describe_exactly_the_list_paging_walks(searcher: Searc
         if hit.speaker:
             speakers[hit.speaker] = speakers.get(hit.speaker, 0) + 1
     assert {f.value: f.count for f in first.facets.speaker} == speakers
+
+
+def test_a_query_in_traditional_characters_finds_what_simplified_finds(keyword_searcher: Searcher) -> None:
+    simplified = search(keyword_searcher, "新能源 产业园", mode="keyword", k=50)
+    traditional = search(keyword_searcher, "新能源 產業園", mode="keyword", k=50)
+    assert simplified.total > 4 and traditional.total == simplified.total
+    assert [h.id for h in traditional.results] == [h.id for h in simplified.results]
+
+
+def test_an_article_in_traditional_characters_is_found_and_shown_as_written(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "big5.txt").write_bytes("臺灣科學園區\n\n新竹科學園區的半導體產業持續成長。".encode("big5"))
+    build_index(corpus, tmp_path / "index", keyword_only=True, log=lambda _: None)
+    hit = search(Searcher.open(tmp_path / "index"), "半导体产业", mode="keyword").results[0]
+    assert hit.text == "新竹科學園區的半導體產業持續成長。"
+    assert "<mark>半導體產業</mark>" in hit.highlight  # the original characters, marked
