@@ -13,6 +13,16 @@ FACETS = ("speaker", "region")
 FACET_TOP = 20
 
 
+def highlight_terms(terms: list[str]) -> set[str]:
+    """The query terms worth marking: its words, not the single characters a longer question also yields.
+
+    jieba cuts 哪个区要打造食品工业基地 into 哪个, 区, 要, 打造, 食品, 工业, 基地; marking 区 and 要 wherever they occur
+    buries the words that matched. A query of single characters only (区) still marks them.
+    """
+    words = {t for t in terms if len(t) > 1}
+    return words or set(terms)
+
+
 def hits(view: IndexView, analyzer: Analyzer, page: list[tuple[int, float]], keyword: Ranking | None,
          semantic: Ranking | None, terms: set[str]) -> list[Hit]:
     """Ranked (passage number, score) pairs as result objects, read from the store in one pass."""

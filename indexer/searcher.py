@@ -223,7 +223,7 @@ class Searcher:
             pool[ranked.ids] = True
         page = ranked.pairs()[request.offset:request.offset + request.k]
         hits = results.hits(self.view, self.analyzer, page, keyword.ranking if keyword else None, semantic,
-                            set(terms))
+                            results.highlight_terms(terms))
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=int(np.count_nonzero(pool)),
                               took_ms=round(took, 3), warnings=warnings, results=hits,

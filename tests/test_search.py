@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import threading
@@ -281,3 +282,11 @@ def test_an_article_in_traditional_characters_is_found_and_shown_as_written(tmp_
     hit = search(Searcher.open(tmp_path / "index"), "半导体产业", mode="keyword").results[0]
     assert hit.text == "新竹科學園區的半導體產業持續成長。"
     assert "<mark>半導體產業</mark>" in hit.highlight  # the original characters, marked
+
+
+def test_single_characters_of_a_longer_question_are_not_highlighted(keyword_searcher: Searcher) -> None:
+    response = search(keyword_searcher, "哪个区要打造食品工业基地", mode="keyword", k=10)
+    marks = {m for hit in response.results for m in re.findall(r"<mark>(.*?)</mark>", hit.highlight)}
+    assert "食品" in "".join(marks) and not marks & {"区", "要"}
+    alone = search(keyword_searcher, "区", mode="keyword", k=3)
+    assert all("<mark>区</mark>" in hit.highlight for hit in alone.results)
