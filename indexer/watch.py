@@ -92,8 +92,11 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
 
 
 def watch_corpus(corpus: Path, index_dir: Path, model: str | None, *, settle: float = 1.0, log: Log = print,
-                 stop: threading.Event | None = None) -> None:
-    """Catch up with a build, then index changes as they settle, until interrupted or `stop` is set."""
+                 stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
+    """Catch up with a build, then index changes as they settle, until interrupted or `stop` is set.
+
+    `ready` is set once the catch-up build is done and the corpus is being watched: changes from then on are seen.
+    """
     corpus = corpus.resolve()
     build_index(corpus, index_dir, model, log=log, wait=WRITER_WAIT)
     layout = IndexLayout(index_dir)
@@ -101,25 +104,27 @@ def watch_corpus(corpus: Path, index_dir: Path, model: str | None, *, settle: fl
     observer = Observer()
     observer.schedule(changes, str(corpus), recursive=True)
     observer.start()
+    if ready is not None:
+        ready.set()
     log(f"watching {corpus} (Ctrl-C to stop)")
     stop = stop or threading.Event()
     shown: list[str] = []
     try:
         while not stop.wait(0.2):
-            ready, waiting = changes.settled(settle)
-            unstable = [p for p in ready if not _stable(corpus / p, settle)]
+            settled, waiting = changes.settled(settle)
+            unstable = [p for p in settled if not _stable(corpus / p, settle)]
             for path in unstable:
                 changes.note(corpus / path)
-            ready = [p for p in ready if p not in unstable]
+            settled = [p for p in settled if p not in unstable]
             if sorted(waiting + unstable) != shown:
                 shown = sorted(waiting + unstable)
                 layout.write_pending([{"path": p, "reason": "waiting for the file to stop changing"} for p in shown])
-            if ready:
+            if settled:
                 try:
-                    sync_paths(corpus, index_dir, ready, model, log)
+                    sync_paths(corpus, index_dir, settled, model, log)
                 except WenkuError as exc:
-                    log(f"could not index {', '.join(ready)} yet: {exc}")
-                    for path in ready:  # retried on the next round
+                    log(f"could not index {', '.join(settled)} yet: {exc}")
+                    for path in settled:  # retried on the next round
                         changes.note(corpus / path)
     except KeyboardInterrupt:
         pass

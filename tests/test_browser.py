@@ -21,6 +21,8 @@ if CHROMIUM is None:
         raise RuntimeError("chromium is not installed; .ci/run installs Debian's chromium package")
     pytest.skip("chromium not installed (apt-get install chromium)", allow_module_level=True)
 
+pytestmark = pytest.mark.slow  # real processes: servers, browsers, kills; `-m 'not slow'` skips them
+
 
 @pytest.fixture(scope="module")
 def server(hybrid_index: Path) -> Iterator[str]:

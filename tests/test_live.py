@@ -27,6 +27,8 @@ from indexer.searcher import Searcher
 TOKEN = "test-token-0123456789abcdef"
 NEWS = SHARED_DATA / "cctv_news"
 
+pytestmark = pytest.mark.slow  # real processes: servers, browsers, kills; `-m 'not slow'` skips them
+
 
 def news_corpus(folder: Path, days: int) -> Path:
     """The seed plus `days` daily CCTV news files as articles (real text, enough to keep a writer busy)."""
@@ -53,7 +55,6 @@ WRITER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not NEWS.is_dir(), reason="needs ../shared/data/cctv_news")
 def test_sigkilled_writers_never_break_the_index(tmp_path: Path) -> None:
     corpus = news_corpus(tmp_path / "corpus", days=40)
@@ -204,7 +205,6 @@ def raw_http(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
-@pytest.mark.slow
 def test_the_server_takes_long_queries_and_answers_its_own_errors_as_json(tmp_path: Path) -> None:
     corpus, index = seed_index(tmp_path)
     with running_server(index, env={"WENKU_API_TOKEN": TOKEN}, corpus=corpus) as base:

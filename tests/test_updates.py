@@ -124,12 +124,12 @@ def test_a_second_writer_can_wait_for_the_first(corpus: Path, tmp_path: Path) ->
 def test_watch_indexes_files_once_written_and_drops_deleted_ones(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, keyword_only=True, log=quiet)
-    stop = threading.Event()
+    stop, ready = threading.Event(), threading.Event()
     watcher = threading.Thread(target=watch_corpus, args=(corpus, index, None),
-                               kwargs={"settle": 0.5, "log": quiet, "stop": stop})
+                               kwargs={"settle": 0.5, "log": quiet, "stop": stop, "ready": ready})
     watcher.start()
     try:
-        time.sleep(0.5)
+        assert ready.wait(60)  # caught up and watching
         with open(corpus / "slow.txt", "w", encoding="utf-8") as handle:  # written in two parts
             handle.write("慢慢写入的文章\n\n第一部分，")
             handle.flush()
