@@ -128,7 +128,7 @@ def fold(text: str) -> str:
     return to_simplified(text.translate(_FOLD_TABLE))
 
 
-def _normalise(text: str, simplify: bool = True) -> tuple[str, list[int]]:
+def _normalise(text: str, simplify: bool) -> tuple[str, list[int]]:
     """Fold text, with a map from folded index to original index."""
     folded = text.translate(_FOLD_TABLE)
     if len(folded) == len(text):  # nothing expanded (nothing folds to nothing): positions line up

@@ -117,12 +117,11 @@ def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]],
         writer = open_writer(layout, model, encoder=encoder, log=log)
         live = writer.live_articles([article.id for _, _, article in articles])
         for target, raw, article in articles:
-            others = set(files_with_id(corpus, article.id, recursive=False))
-            if article.id in live:
-                others.add(corpus / live[article.id][2])
             layout.write_durably(target, raw)
-            for other in others - {target}:
-                other.unlink(missing_ok=True)  # after the new file is durable: a crash leaves one or the other
+            # The indexed file of the same id (found by the index, not by listing the corpus) goes once the new
+            # one is durable: a crash in between leaves one or the other.
+            if article.id in live and corpus / live[article.id][2] != target:
+                (corpus / live[article.id][2]).unlink(missing_ok=True)
         reached("article-stored")
         return writer.apply(corpus, [article for _, _, article in articles], [])
 

@@ -156,7 +156,7 @@ def _front_matter(block: str) -> dict[str, object]:
 
 def check_file_name(name: str) -> str:
     """The base name an uploaded or added file is stored under; raise ArticleError if it cannot be one."""
-    if "\x00" in name or any(unicodedata.category(c) == "Cc" for c in name):
+    if any(unicodedata.category(c) == "Cc" for c in name):  # NUL, newlines, escapes
         raise ArticleError("file name contains control characters")
     base = Path(name.replace("\\", "/")).name
     if not base or base.startswith("."):
@@ -222,14 +222,11 @@ def iter_article_files(corpus: Path) -> Iterator[Path]:
             yield path
 
 
-def files_with_id(corpus: Path, article_id: str, recursive: bool = True) -> list[Path]:
-    """Article files of the corpus (its top folder only, unless recursive) whose id is `article_id`."""
+def files_with_id(corpus: Path, article_id: str) -> list[Path]:
+    """Article files of the corpus whose id is `article_id` (several when they differ only in case or width)."""
     if not corpus.is_dir():
         return []
-    paths = iter_article_files(corpus) if recursive else (
-        p for p in sorted(corpus.iterdir()) if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-        and not p.name.startswith("."))
-    return [p for p in paths if article_id_for(p.relative_to(corpus).as_posix()) == article_id]
+    return [p for p in iter_article_files(corpus) if article_id_for(p.relative_to(corpus).as_posix()) == article_id]
 
 
 def read_corpus(corpus: Path) -> tuple[list[Article], list[SkippedFile]]:

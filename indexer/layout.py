@@ -164,10 +164,11 @@ class IndexLayout:
         """Hold the single-writer lock; wait up to `wait` seconds for it, then raise IndexBusy."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / LOCK_FILE, "a+")
+            # Opening an existing lock file succeeds on a read-only mount: only creating a file proves writes work.
             probe = self.root / f".write-probe-{os.getpid()}"
             probe.touch()
             probe.unlink()
+            handle = open(self.root / LOCK_FILE, "a+")
         except OSError as exc:  # permissions, a read-only mount, a full disk
             raise IndexReadOnly(f"cannot write to the index at {self.root} ({exc.strerror}); it can be searched "
                                 "but not updated by this process") from exc

@@ -85,8 +85,6 @@ class Segment:
             self.vectors = VectorIndex.load(directory, self.info.passages) if self.info.vector_index else None
             stored = self.store.count("passages")
             columns = self.store.filter_columns(FILTERS)
-        except IndexCorrupt:
-            raise
         except DAMAGE as exc:
             raise IndexCorrupt(f"segment {directory.name} is damaged: {str(exc).splitlines()[0]}") from exc
         if not (stored == self.keyword.n_docs == self.info.passages
