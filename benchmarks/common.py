@@ -6,16 +6,16 @@ import hashlib
 import json
 import os
 import platform
-import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
@@ -29,27 +29,10 @@ from indexer.layout import IndexLayout  # noqa: E402
 from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
 from indexer.segment import new_segment_id, write_segment  # noqa: E402
 from indexer.semantic_floor import FloorScorer, calibrate  # noqa: E402
+from cctv import cctv_items  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-CCTV = SHARED / "cctv_news"
 DIMENSION = 384  # intfloat/multilingual-e5-small
-
-
-def cctv_items(limit: int | None = None) -> Iterator[tuple[str, str, list[str]]]:
-    """(date, title, paragraphs) of every detailed news item, oldest first."""
-    count = 0
-    for path in sorted(CCTV.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        detail = text.split("## 详细新闻", 1)[-1]
-        for block in re.split(r"^### ", detail, flags=re.M)[1:]:
-            title, _, body = block.partition("\n")
-            body = re.sub(r"<!--.*?-->|\*\*|\[查看原文\]\([^)]*\)", "", body)
-            paragraphs = [line.strip() for line in body.splitlines() if len(line.strip()) >= 10]
-            if paragraphs:
-                yield path.stem, title.strip(), paragraphs
-                count += 1
-                if limit is not None and count >= limit:
-                    return
 
 
 def write_news(folder: Path, limit: int | None = None, every: int = 1) -> int:

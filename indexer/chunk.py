@@ -43,6 +43,9 @@ class ChunkerSettings(BaseModel):
     heading_max_chars: int = HEADING_MAX_CHARS
     # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
     window_chars: int = WINDOW_CHARS
+    # How syndicated copies are found (indexer.copies.SETTINGS); None in indexes made before, which gain the
+    # signatures on their next build (a writer with the new default sees different settings and rebuilds).
+    copies: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ import click
 
 from .encoders import DEFAULT_MODEL
 from .errors import QueryError, WenkuError
-from .schema import MAX_K, MODES, SearchRequest, SearchResponse
+from .export import FORMATS
+from .schema import (MAX_EXPORT, MAX_K, MODES, SORTS, ExportRequest, Filters, ListRequest, SearchRequest,
+                     SearchResponse)
 
 if TYPE_CHECKING:
     from .writer import UpdateReport
@@ -142,30 +144,98 @@ def watch(corpus: Path, index_dir: Path, model: str | None, settle: float) -> No
     watch_corpus(corpus, index_dir, model, settle=settle, log=_log)
 
 
+def _filter_options(command: F) -> F:
+    """Facet and date filters, as search, articles and facets take them (repeat a facet option for OR)."""
+    options = [
+        click.option("--speaker", multiple=True, help="Only passages by this speaker (e.g. 劳茂昌); repeatable."),
+        click.option("--region", multiple=True, help="Only passages from this region (e.g. 蓬江区); repeatable."),
+        click.option("--source", multiple=True, help="Only articles from this source; repeatable."),
+        click.option("--year", multiple=True, help="Only articles of this year (e.g. 2024); repeatable."),
+        click.option("--article", multiple=True, help="Only this article id; repeatable."),
+        click.option("--from", "date_from", help="Only articles dated on or after: 2024, 2024-05 or 2024-05-31."),
+        click.option("--to", "date_to", help="Only articles dated on or before: 2024, 2024-05 or 2024-05-31."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(params: dict[str, Any]) -> dict[str, Any]:
+    """Click's values as request values (tuples as lists, unset options left out)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items() if v not in (None, ())}
+
+
 @main.command()
 @click.argument("query")
 @_index_option
 @_model_option(None, "Model to embed the query with (default: the one the index was built with).")
 @click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
-@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True, help="Results per page.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_EXPORT), default=None,
+              help=f"Results per page [default: 10; {MAX_EXPORT} for csv and jsonl; at most {MAX_K} otherwise].")
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Results to skip.")
-@click.option("--speaker", help="Only passages by this speaker (name, e.g. 劳茂昌).")
-@click.option("--region", help="Only passages from this region (e.g. 蓬江区).")
-@click.option("--article", help="Only passages from this article id.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="By relevance, or by article date.")
+@click.option("--collapse/--no-collapse", default=True, show_default=True,
+              help="Show each group of syndicated copies once, at its earliest article.")
+@_filter_options
 @click.option("--semantic-ratio", type=click.FloatRange(0, 1), default=None,
               help="Hybrid weighting: 0 = keyword only, 1 = semantic only [default: the tuned default].")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON response object.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", *FORMATS]), default="text", show_default=True,
+              help="text for reading; json: the response object; csv or jsonl: the results, for export.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @_handle_errors
-def search(query: str, index_dir: Path, model: str | None, as_json: bool, **params: Any) -> None:
+def search(query: str, index_dir: Path, model: str | None, fmt: str, as_json: bool, **params: Any) -> None:
     """Search the index and print ranked passages."""
+    from .export import export
     from .searcher import Searcher
 
-    request = SearchRequest.parse(q=query, **params)
+    fmt = "json" if as_json else fmt
+    model_type = ExportRequest if fmt in FORMATS else SearchRequest
+    request = model_type.parse(q=query, **_filters(params))
     response = Searcher.open(index_dir, model).search(request, with_facets=False)
-    if as_json:
+    if fmt in FORMATS:
+        click.echo(export(response, fmt, request.offset).removeprefix("\ufeff"), nl=False)
+    elif fmt == "json":
         click.echo(json.dumps(response.contract(), ensure_ascii=False, indent=2))
     else:
         _print_response(response)
+
+
+@main.command()
+@_index_option
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=20, show_default=True, help="Articles per page.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Articles to skip.")
+@click.option("--sort", type=click.Choice(["newest", "oldest"]), default="newest", show_default=True)
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON listing (as GET /api/articles).")
+@_handle_errors
+def articles(index_dir: Path, as_json: bool, **params: Any) -> None:
+    """List articles by date, without a query (the same filters as search)."""
+    from .searcher import Searcher
+
+    listing = Searcher.open(index_dir, load_model=False).articles(ListRequest.parse(**_filters(params)),
+                                                                  with_facets=as_json)
+    if as_json:
+        click.echo(listing.model_dump_json(indent=2))
+        return
+    click.echo(f"{listing.total} articles, {listing.sort} first" +
+               (f", showing {len(listing.articles)} from {listing.offset + 1}" if listing.total else ""))
+    for a in listing.articles:
+        speakers = f" · {'、'.join(a.speakers)}" if a.speakers else ""
+        click.echo(f"{a.date or '（无日期）':<12} {a.id}  《{a.title}》{' · ' + a.source if a.source else ''}"
+                   f"{speakers} · {a.passages} 段")
+
+
+@main.command()
+@_index_option
+@_filter_options
+@_handle_errors
+def facets(index_dir: Path, **params: Any) -> None:
+    """Speakers, regions, sources and years with article counts, as JSON (as GET /api/facets)."""
+    from .searcher import Searcher
+
+    found = Searcher.open(index_dir, load_model=False).facets(Filters.parse(**_filters(params)))
+    click.echo(found.model_dump_json(indent=2))
 
 
 def _print_response(response: SearchResponse) -> None:

@@ -4,30 +4,113 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .dates import bound
 from .errors import QueryError
 from .ingest import MAX_FIELD_CHARS
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 MODES: tuple[str, ...] = ("hybrid", "semantic", "keyword")
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+FILTER_NAMES = ("speaker", "region", "source", "year", "article")
 MAX_QUERY_CHARS = 10_000
 MAX_K = 100
+MAX_EXPORT = 1_000
 MAX_OFFSET = 10_000
+MAX_FILTER_VALUES = 50
+MAX_COPIES_LISTED = 20
 
 
-class SearchRequest(BaseModel):
-    """A validated search: query, mode, paging and exact-match filters."""
+class Filters(BaseModel):
+    """Which passages a search or listing may return: OR within a facet's values, AND across facets and dates."""
+
+    speaker: list[str] = Field([], description="Speaker names (repeat the parameter for several)")
+    region: list[str] = Field([], description="Regions (repeat for several)")
+    source: list[str] = Field([], description="Article sources, e.g. 央视网 (repeat for several)")
+    year: list[str] = Field([], description="Article years, e.g. 2024 (repeat for several)")
+    article: list[str] = Field([], description="Article ids (repeat for several)")
+    date_from: str | None = Field(None, description="Articles dated on or after: 2024, 2024-05 or 2024-05-31")
+    date_to: str | None = Field(None, description="Articles dated on or before: 2024 (all of it), 2024-05 or "
+                                                  "2024-05-31")
+
+    @field_validator(*FILTER_NAMES, mode="before")
+    @classmethod
+    def _values(cls, value: object) -> object:
+        if value is None:
+            return []
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list):
+            return values  # pydantic reports the wrong type
+        cleaned = list(dict.fromkeys(v.strip() for v in values if isinstance(v, str) and v.strip()))
+        if len(cleaned) > MAX_FILTER_VALUES:
+            raise ValueError(f"at most {MAX_FILTER_VALUES} values")
+        return cleaned + [v for v in values if not isinstance(v, str)]
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _date(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            bound(info.field_name or "date", value, upper=info.field_name == "date_to")
+        except QueryError as exc:
+            raise ValueError(str(exc).split(": ", 1)[1]) from None
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filters:
+        low, high = self.date_bounds()
+        if low is not None and high is not None and low > high:
+            raise ValueError("date_from is after date_to")
+        return self
+
+    def date_bounds(self) -> tuple[int | None, int | None]:
+        """The date bounds as day keys (see indexer.dates)."""
+        return bound("date_from", self.date_from, upper=False), bound("date_to", self.date_to, upper=True)
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is set."""
+        return any(getattr(self, name) for name in FILTER_NAMES) or bool(self.date_from or self.date_to)
+
+    def without(self, name: str) -> Filters:
+        """These filters minus one facet's values (for multi-select facet counts)."""
+        return Filters.model_validate({**self.filter_values(), name: []})
+
+    def filter_values(self) -> dict[str, Any]:
+        """Just the filter fields."""
+        return self.model_dump(include={*FILTER_NAMES, "date_from", "date_to"})
+
+    @classmethod
+    def parse(cls, **values: object) -> Self:
+        """Validate raw values, turning validation failures into one readable QueryError."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"] if not isinstance(p, int)) or "request"
+            message = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "literal_error":
+                expected = str(first.get("ctx", {}).get("expected", ""))
+                message = "must be one of " + expected.replace("'", "").replace(" or ", ", ")
+            raise QueryError(f"{field}: {message}") from exc
+
+
+class SearchRequest(Filters):
+    """A validated search: query, mode, paging, order, filters."""
+
+    model_config = ConfigDict(extra="forbid")
 
     q: str
     mode: Mode = "hybrid"
-    k: int = Field(10, ge=1, le=MAX_K)
+    k: int = Field(10, ge=1, le=MAX_K, description="Results per page")
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
-    speaker: str | None = None
-    region: str | None = None
-    article: str | None = None
+    sort: Sort = Field("relevance", description="relevance, or by article date: newest or oldest first")
+    collapse: bool = Field(True, description="Show each group of syndicated copies once, at its earliest article")
     semantic_ratio: float | None = Field(None, ge=0, le=1, allow_inf_nan=False,
                                          description="Hybrid weighting: 0 = keyword only, 1 = semantic only")
 
@@ -41,23 +124,21 @@ class SearchRequest(BaseModel):
             raise ValueError(f"query is {len(value)} characters; the limit is {MAX_QUERY_CHARS}")
         return value
 
-    @field_validator("speaker", "region", "article")
-    @classmethod
-    def _filter_text(cls, value: str | None) -> str | None:
-        return (value.strip() or None) if value is not None else None
 
-    @classmethod
-    def parse(cls, **values: object) -> SearchRequest:
-        """Validate raw values, turning validation failures into one readable QueryError."""
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "request"
-            message = first["msg"].removeprefix("Value error, ")
-            if first["type"] == "literal_error":
-                message = f"must be one of {', '.join(MODES)}"
-            raise QueryError(f"{field}: {message}") from exc
+class ExportRequest(SearchRequest):
+    """A search whose results are taken away as CSV or JSON Lines: longer pages."""
+
+    k: int = Field(MAX_EXPORT, ge=1, le=MAX_EXPORT, description=f"Results to export (at most {MAX_EXPORT})")
+
+
+class ListRequest(Filters):
+    """A page of articles without a query: the browse view."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(20, ge=1, le=MAX_K)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    sort: Literal["newest", "oldest"] = "newest"
 
 
 class RankScore(BaseModel):
@@ -74,6 +155,16 @@ class Scores(BaseModel):
     semantic: RankScore | None
 
 
+class CopyRef(BaseModel):
+    """Another article's copy of a passage (a syndicated release printed again)."""
+
+    passage_id: str
+    article_id: str
+    article_title: str
+    date: str | None
+    source: str | None
+
+
 class Hit(BaseModel):
     """One ranked passage."""
 
@@ -81,6 +172,8 @@ class Hit(BaseModel):
     article_id: str
     article_title: str
     date: str | None
+    source: str | None
+    url: str | None
     speaker: str | None
     role: str | None
     region: str | None
@@ -88,8 +181,12 @@ class Hit(BaseModel):
     paragraph: int
     text: str
     highlight: str
+    citation: str = Field(description="Title, source, date, speaker and role, paragraph and URL, as one line")
     score: float
     scores: Scores
+    copies_total: int = Field(0, description="How many other articles carry a near-identical passage "
+                                             "(matching the filters)")
+    copies: list[CopyRef] = Field([], description=f"Those copies, earliest first (at most {MAX_COPIES_LISTED})")
 
 
 class FacetValue(BaseModel):
@@ -100,10 +197,38 @@ class FacetValue(BaseModel):
 
 
 class Facets(BaseModel):
-    """Counts by speaker and region over the whole ranked list (not just the page)."""
+    """Counts by speaker, region, source and year over the whole ranked list (not just the page).
+
+    A facet with values selected is counted as if its own selection were not made (the other filters apply),
+    so the values that could be added to the selection keep their counts.
+    """
 
     speaker: list[FacetValue]
     region: list[FacetValue]
+    source: list[FacetValue]
+    year: list[FacetValue]
+
+
+class ArticleSummary(BaseModel):
+    """An article in a listing."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    passages: int
+    speakers: list[str] = Field(description="Speakers in the article, most passages first")
+
+
+class ArticleList(BaseModel):
+    """A page of articles (GET /api/articles), newest or oldest first, with facets over every listed article."""
+
+    total: int
+    offset: int
+    sort: Literal["newest", "oldest"]
+    articles: list[ArticleSummary]
+    facets: Facets | None = Field(None, description="Counts of articles (not passages) by each facet")
 
 
 class SearchResponse(BaseModel):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import results
+from . import browse, results
 from .analyzer import Analyzer, fold
 from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
@@ -19,9 +21,8 @@ from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
 from .ranking import Ranking
-from .schema import (MAX_K, ArticleView, FileProblem, IndexInfo, Mode, PassageView, SearchRequest, SearchResponse,
-                     SimilarResponse)
-from .segment import FILTERS
+from .schema import (FILTER_NAMES, MAX_K, ArticleList, ArticleView, Facets, ListRequest, FileProblem, Filters, IndexInfo, Mode, PassageView,
+                     SearchRequest, SearchResponse, SimilarResponse)
 from .semantic_floor import FloorScorer
 from .view import IndexView
 
@@ -39,6 +40,42 @@ class KeywordResult:
     scores: np.ndarray
     matched: np.ndarray
     exact: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one search runs: the mode served, fusion, the query vector, and the query's BM25 scores (computed once)."""
+
+    mode: Mode
+    ratio: float | None
+    fusion: Fusion
+    query: np.ndarray | None
+    keyword_scores: Callable[[], np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One retrieval: the ranked list, the pool it walks, and each retriever's own list."""
+
+    ranked: Ranking
+    pool: np.ndarray
+    keyword: KeywordResult | None
+    semantic: Ranking | None
+
+
+def by_date(listing: _Listing, dates: np.ndarray, newest: bool, every_match: bool) -> Ranking:
+    """The list ordered by article date (undated last), ties in relevance order; keyword lists take every match."""
+    if every_match and listing.keyword is not None:
+        ids = np.flatnonzero(listing.pool)
+        scores = listing.keyword.scores[ids]
+        relevance = np.lexsort((ids, -scores))
+        ids, scores = ids[relevance], scores[relevance]
+    else:
+        ids, scores = listing.ranked.ids, listing.ranked.scores
+    keys = dates[ids].astype(np.int64)
+    keys = np.where(keys > 0, -keys if newest else keys, np.iinfo(np.int64).max)
+    order = np.lexsort((np.arange(len(ids)), keys))
+    return Ranking(ids[order], scores[order])
 
 
 def _fold(text: str) -> str:
@@ -80,7 +117,7 @@ class Searcher:
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
-             previous: Searcher | None = None) -> Searcher:
+             previous: Searcher | None = None, load_model: bool = True) -> Searcher:
         """Open the published generation; load the encoder (or reuse one) if the index has vectors.
 
         With `previous`, segments it already loaded are reused, so opening a new generation costs only what changed.
@@ -99,7 +136,9 @@ class Searcher:
         if view.segments and not view.has_vectors:
             raise IndexCorrupt(f"{directory}: the manifest names a model but a segment has no vectors")
         unavailable: str | None = None
-        if encoder is None:
+        if encoder is None and not load_model:
+            unavailable = "the model was not loaded (listing only)"
+        elif encoder is None:
             try:
                 encoder = load_encoder(model or manifest.model.name)
             except ModelUnavailable as exc:
@@ -121,26 +160,28 @@ class Searcher:
         """Search modes this searcher can serve."""
         return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
 
-    def allowed(self, request: SearchRequest) -> np.ndarray | None:
-        """Mask of live passages passing the request's filters; None when that is every passage."""
-        active = [name for name in FILTERS if getattr(request, name) is not None]
-        if not active and self.view.all_live:
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """Mask of live passages passing the filters (OR within a facet, AND across); None when that is all."""
+        if not filters.active and self.view.all_live:
             return None  # saves a pass over every passage on each unfiltered query
         mask = self.view.live.copy()
-        for name in active:
-            value = getattr(request, name)
-            labels, codes = self.view.filters[name]
-            position = int(np.searchsorted(labels, value))
-            if position < len(labels) and labels[position] == value:
-                mask &= codes == position
-            else:
-                mask[:] = False
+        for name in FILTER_NAMES:
+            values = getattr(filters, name)
+            if values:
+                labels, codes = self.view.filters[name]
+                positions = np.searchsorted(labels, values)
+                known = [int(p) for p, v in zip(positions, values) if p < len(labels) and labels[p] == v]
+                mask &= np.isin(codes, known)
+        low, high = filters.date_bounds()
+        if low is not None:
+            mask &= self.view.dates >= low
+        if high is not None:
+            mask &= (self.view.dates <= high) & (self.view.dates > 0)
         return mask
 
-    def _keyword(self, request: SearchRequest, terms: list[str], depth: int,
+    def _keyword(self, request: SearchRequest, scores: np.ndarray, depth: int,
                  allowed: np.ndarray | None) -> KeywordResult:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
-        scores = self.view.keyword_scores(terms)
         ranking, matched = top_k(scores, depth, allowed)
         phrases = _phrases(request.q)
         exact: frozenset[int] = frozenset()
@@ -185,6 +226,30 @@ class Searcher:
             return "semantic", 1.0
         return mode, ratio
 
+    def _retrieve(self, request: SearchRequest, plan: _Plan, allowed: np.ndarray | None, depth: int) -> _Listing:
+        """Each retriever's list, their fusion, and the pool of every passage the list walks."""
+        keyword: KeywordResult | None = None
+        semantic: Ranking | None = None
+        if plan.mode in ("keyword", "hybrid"):
+            scores = plan.keyword_scores()  # cached per search; top_k zeroes what a mask leaves out, so copy then
+            keyword = self._keyword(request, scores if allowed is None else scores.copy(), depth, allowed)
+        if plan.query is not None:
+            semantic = self._semantic(plan.query, depth, allowed)
+        if keyword is not None and semantic is not None and plan.query is not None and plan.ratio is not None:
+            candidates = self._candidates(keyword, semantic, plan.query) if plan.fusion.method != "rrf" else None
+            ranked = fuse(keyword.ranking, semantic, plan.fusion, candidates)
+        else:
+            ranked = keyword.ranking if keyword is not None else semantic  # type: ignore[assignment]
+        assert ranked is not None
+        # The pool is every passage in the list that paging walks: the basis of `total` and the facets. Keyword
+        # lists walk every match; semantic and hybrid lists are exactly what was ranked (and cleared the floor).
+        if keyword is not None and plan.mode == "keyword":
+            pool = keyword.matched
+        else:
+            pool = np.zeros(self.view.n_docs, bool)
+            pool[ranked.ids] = True
+        return _Listing(ranked, pool, keyword, semantic)
+
     def search(self, request: SearchRequest, fusion: Fusion | None = None, with_facets: bool = True) -> SearchResponse:
         """Run one search and return the response object (page, score breakdowns, facets)."""
         started = time.perf_counter()
@@ -193,41 +258,51 @@ class Searcher:
         terms = self.analyzer.terms(request.q)
         if mode != "semantic" and not terms:
             warnings.append("the query has no searchable words for keyword matching")
+        query = None
+        if mode != "keyword":
+            assert self.encoder is not None
+            query = self.encoder.encode_query(request.q)
+        chosen = replace(fusion or self.fusion, semantic_ratio=ratio) if ratio is not None else self.fusion
+        plan = _Plan(mode, ratio, chosen, query, functools.cache(lambda: self.view.keyword_scores(terms)))
         # Fusion reads a fixed window of each list (as Elasticsearch's rank_window_size does): were it to deepen
         # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
         depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
-        keyword: KeywordResult | None = None
-        semantic: Ranking | None = None
-        query: np.ndarray | None = None
-        if mode in ("keyword", "hybrid"):
-            keyword = self._keyword(request, terms, depth, allowed)
-        if mode in ("semantic", "hybrid"):
-            assert self.encoder is not None
-            query = self.encoder.encode_query(request.q)
-            semantic = self._semantic(query, depth, allowed)
-        if keyword is not None and semantic is not None and query is not None and ratio is not None:
-            chosen = replace(fusion or self.fusion, semantic_ratio=ratio)
-            candidates = self._candidates(keyword, semantic, query) if chosen.method != "rrf" else None
-            ranked = fuse(keyword.ranking, semantic, chosen, candidates)
-        else:
-            ranked = keyword.ranking if keyword is not None else semantic  # type: ignore[assignment]
-        assert ranked is not None
-        # The pool is every passage in the list that paging walks: the basis of `total` and the facets. Keyword
-        # lists walk every match; semantic and hybrid lists are exactly what was ranked (and cleared the floor).
-        if mode == "keyword":
-            assert keyword is not None
-            pool = keyword.matched
-        else:
-            pool = np.zeros(self.view.n_docs, bool)
-            pool[ranked.ids] = True
+        listing = self._retrieve(request, plan, allowed, depth)
+        copies = self.view.copies
+        collapse = request.collapse and bool(len(copies.members))
+        total = copies.distinct(listing.pool) if collapse else int(np.count_nonzero(listing.pool))
+        if mode == "keyword" and request.sort == "relevance" and collapse:
+            # Copies drop out of the list: rank deep enough that the page still fills.
+            extra = int(np.count_nonzero(listing.pool)) - total
+            if extra:
+                listing = self._retrieve(request, plan, allowed, depth + extra)
+        ranked = listing.ranked
+        if request.sort != "relevance":
+            ranked = by_date(listing, self.view.dates, request.sort == "newest", mode == "keyword")
+        if collapse:
+            ranked = ranked.where(copies.collapse(ranked.ids))
         page = ranked.pairs()[request.offset:request.offset + request.k]
-        hits = results.hits(self.view, self.analyzer, page, keyword.ranking if keyword else None, semantic,
-                            results.highlight_terms(terms))
+        hits = results.hits(self.view, self.analyzer, page, listing.keyword.ranking if listing.keyword else None,
+                            listing.semantic, results.highlight_terms(terms),
+                            results.Copies(copies, allowed, collapse))
+        facets = None
+        if with_facets:
+            pools = {name: self._retrieve(request, plan, self.allowed(request.without(name)), depth).pool
+                     if getattr(request, name) else listing.pool for name in results.FACETS}
+            facets = results.facets(self.view, pools)
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=int(np.count_nonzero(pool)),
-                              took_ms=round(took, 3), warnings=warnings, results=hits,
-                              facets=results.facets(self.view, pool) if with_facets else None)
+        return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=total,
+                              took_ms=round(took, 3), warnings=warnings, results=hits, facets=facets)
+
+    def articles(self, request: ListRequest, with_facets: bool = True) -> ArticleList:
+        """A page of articles by date under the request's filters (the browse view)."""
+        return browse.list_articles(self.view, self.allowed(request), request, with_facets)
+
+    def facets(self, filters: Filters) -> Facets:
+        """Article counts by speaker, region, source and year, over the archive or the filtered part of it."""
+        allowed = self.allowed(filters)
+        return browse.archive_facets(self.view, self.view.live if allowed is None else allowed)
 
     def article(self, article_id: str) -> ArticleView:
         """A whole article with its passages; raise NotFound for an unknown id."""

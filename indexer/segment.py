@@ -13,6 +13,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from .chunk import Passage
+from .copies import COLUMNS
+from .dates import date_key
 from .errors import IndexCorrupt
 from .ingest import Article
 from .integrity import FileSum, verify_files
@@ -21,7 +23,8 @@ from .store import STORE_FILE, Store, write_store
 from .vectors import VectorIndex, build_vector_index
 
 SEGMENT_FILE = "segment.json"
-FILTERS = ("speaker", "region", "article")
+SIGNATURES_FILE = "minhash.npy"
+FILTERS = ("speaker", "region", "article", "source", "year")
 
 
 class SegmentInfo(BaseModel):
@@ -41,13 +44,16 @@ def new_segment_id() -> str:
 
 
 def write_segment(directory: Path, segment_id: str, articles: Sequence[Article], passages: Sequence[Passage],
-                  keyword: KeywordIndex, vectors: np.ndarray | None, owners: np.ndarray | None = None) -> SegmentInfo:
+                  keyword: KeywordIndex, vectors: np.ndarray | None, owners: np.ndarray | None = None,
+                  copy_signatures: np.ndarray | None = None) -> SegmentInfo:
     """Write every file of a new segment into the empty `directory`; the info file goes last.
 
     `owners[v]` is the passage of vector v (one vector per passage, in order, when None).
     """
     write_store(directory / STORE_FILE, articles, passages)
     keyword.save(directory)
+    if copy_signatures is not None:
+        np.save(directory / SIGNATURES_FILE, copy_signatures, allow_pickle=False)
     kind, count = None, None
     if vectors is not None:
         index = VectorIndex(build_vector_index(vectors), owners, len(passages))
@@ -83,14 +89,20 @@ class Segment:
             self.store = Store(directory / STORE_FILE)
             self.keyword = KeywordIndex.load(directory)
             self.vectors = VectorIndex.load(directory, self.info.passages) if self.info.vector_index else None
+            path = directory / SIGNATURES_FILE
+            # Segments written before copies were detected have none: their passages count as having no copies.
+            self.signatures = np.load(path, mmap_mode="r", allow_pickle=False) if path.is_file() else None
             stored = self.store.count("passages")
             columns = self.store.filter_columns(FILTERS)
         except DAMAGE as exc:
             raise IndexCorrupt(f"segment {directory.name} is damaged: {str(exc).splitlines()[0]}") from exc
         if not (stored == self.keyword.n_docs == self.info.passages
                 and len(self.keyword.vocab) == self.info.terms
-                and (self.vectors is None or self.vectors.count == self.info.vectors)):
+                and (self.vectors is None or self.vectors.count == self.info.vectors)
+                and (self.signatures is None or self.signatures.shape == (stored, COLUMNS))):
             raise IndexCorrupt(f"segment {directory.name}: passage, term or vector counts disagree")
+        # Day keys (YYYYMMDD, 0 when undated) of each passage's article: date bounds and date sorting.
+        self.dates = np.fromiter((date_key(d) for d in columns.pop("date")), np.int32, self.info.passages)
         self.filters: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, values in columns.items():
             labels, codes = np.unique(np.array([v or "" for v in values], dtype=object), return_inverse=True)

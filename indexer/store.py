@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunk import Passage
+from .dates import year_of
 from .errors import IndexCorrupt
 from .ingest import Article
 
@@ -27,7 +28,7 @@ CREATE TABLE passages (
 CREATE INDEX passages_article ON passages(article_id, seq);
 """
 _PASSAGE_COLUMNS = ("p.num, p.id, p.article_id, a.title, a.date, p.seq, p.paragraph, p.start, p.\"end\", "
-                    "p.speaker, p.role, p.region, p.section, p.reporters, p.text")
+                    "p.speaker, p.role, p.region, p.section, p.reporters, p.text, a.source, a.url")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class PassageRecord:
     section: str | None
     reporters: tuple[str, ...]
     text: str
+    source: str | None = None
+    url: str | None = None
 
 
 def _record(row: tuple) -> PassageRecord:
@@ -164,7 +167,24 @@ class Store:
         return dict(rows)
 
     def filter_columns(self, names: Sequence[str]) -> dict[str, list[str | None]]:
-        """Columns of every passage in passage-number order, by filter name ('article' is article_id)."""
-        columns = {"speaker": "speaker", "region": "region", "article": "article_id"}
-        rows = list(self.db.execute(f"SELECT {', '.join(columns[n] for n in names)} FROM passages ORDER BY num"))
-        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+        """Columns of every passage in passage-number order, by filter name, plus its article's 'date'."""
+        columns = {"speaker": "p.speaker", "region": "p.region", "article": "p.article_id", "source": "a.source",
+                   "date": "a.date"}
+        wanted = [n for n in names if n != "year"] + ["date"]
+        rows = list(self.db.execute(f"SELECT {', '.join(columns[n] for n in wanted)} FROM passages p "
+                                    "JOIN articles a ON a.id = p.article_id ORDER BY p.num"))
+        found = {name: [row[i] for row in rows] for i, name in enumerate(wanted)}
+        if "year" in names:
+            found["year"] = [year_of(d) for d in found["date"]]
+        return found
+
+    def article_fields(self, ids: Sequence[str]) -> dict[str, dict[str, object]]:
+        """Listing fields (title, date, source, url, passages) of the given articles, by id."""
+        found: dict[str, dict[str, object]] = {}
+        for begin in range(0, len(ids), 500):
+            chunk = list(ids[begin:begin + 500])
+            cursor = self.db.execute("SELECT id, title, date, source, url, passages FROM articles "
+                                     f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            names = [c[0] for c in cursor.description]
+            found.update((row[0], dict(zip(names, row))) for row in cursor)
+        return found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 
+from .copies import CopyGroups, no_signatures
 from .errors import IndexCorrupt
 from .keyword import bm25_scores
 from .layout import IndexLayout
@@ -39,6 +41,10 @@ class IndexView:
                                   else np.array([], dtype=object))
             per_segment = [np.searchsorted(labels, p[0]).astype(np.int32)[p[1]] for p in parts]
             self.filters[name] = (labels, np.concatenate(per_segment) if per_segment else np.zeros(0, np.int32))
+        self.dates = (np.concatenate([segment.dates for segment in self.segments]) if self.segments
+                      else np.zeros(0, np.int32))
+        self._copies: CopyGroups | None = None
+        self._copies_lock = threading.Lock()
         # Passages that have a label, with its code: facets count only these (news has few speakers).
         self.labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, (known, codes) in self.filters.items():
@@ -58,6 +64,21 @@ class IndexView:
             segments.append(segment)
             tombstones.append(Tombstones.read(layout.tombstones_file(ref.tombstones), ref.tombstones_sha256))
         return cls(manifest, segments, tombstones)
+
+    @property
+    def copies(self) -> CopyGroups:
+        """Groups of syndicated copies among live passages, found on first use (segments without signatures: none)."""
+        if self._copies is None:
+            with self._copies_lock:
+                if self._copies is None:
+                    parts = [segment.signatures for segment in self.segments]
+                    if any(p is not None for p in parts):
+                        signatures = np.concatenate([p if p is not None else no_signatures(segment.size)
+                                                     for p, segment in zip(parts, self.segments)])
+                        self._copies = CopyGroups.find(signatures, self.live, self.dates, self.filters["article"][1])
+                    else:
+                        self._copies = CopyGroups.none(self.n_docs)
+        return self._copies
 
     @property
     def has_vectors(self) -> bool:
@@ -104,6 +125,15 @@ class IndexView:
                 if found is not None:
                     return found
         return None
+
+    def article_fields(self, ids: Sequence[str]) -> dict[str, dict[str, object]]:
+        """Listing fields of live articles by id (see Store.article_fields)."""
+        found: dict[str, dict[str, object]] = {}
+        for segment, dead in zip(self.segments, self.dead_articles):
+            wanted = [i for i in ids if i not in found and i not in dead]
+            if wanted:
+                found.update(segment.store.article_fields(wanted))
+        return found
 
     def keyword_scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""

@@ -29,6 +29,8 @@ from .integrity import file_sums, verify_files
 from .keyword import KeywordIndex, concat
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
+from .copies import SETTINGS as COPIES
+from .copies import signatures
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
 from .semantic_floor import DEFAULT_PERCENTILE, FloorScorer, calibrate, texts_digest
 from .store import STORE_FILE, Store
@@ -83,7 +85,8 @@ class IndexWriter:
         room = limit - self.context.max_chars if limit and self.context.semantic else limit
         defaults = ChunkerSettings()
         self.chunker = ChunkerSettings(max_chars=min(defaults.max_chars, room) if room else defaults.max_chars,
-                                       window_chars=defaults.window_chars if window_chars is None else window_chars)
+                                       window_chars=defaults.window_chars if window_chars is None else window_chars,
+                                       copies=COPIES)
         self.floor_percentile = floor_percentile
         self.model: ModelInfo | None = encoder.info if encoder else None
         self.base = base
@@ -173,7 +176,8 @@ class IndexWriter:
         if self.encoder is not None:
             texts, owners = embedding_inputs(titles, passages, self.context, self.chunker.window_chars)
             vectors, embedded, reused = self._embed(texts)
-        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners, "segment")
+        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners,
+                          signatures([p.text for p in passages]), "segment")
         counts: dict[str, int] = {a.id: 0 for a in articles}
         for p in passages:
             counts[p.article_id] += 1
@@ -226,12 +230,13 @@ class IndexWriter:
         return FloorScorer(floor, background)
 
     def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
-               vectors: np.ndarray | None, owners: np.ndarray | None, kind: str) -> SegmentRef:
+               vectors: np.ndarray | None, owners: np.ndarray | None, copy_signatures: np.ndarray,
+               kind: str) -> SegmentRef:
         """Write a segment in staging, record its files' checksums, then rename it into place."""
         segment_id = new_segment_id()
         staging = self.layout.staging_dir("segments")
         try:
-            info = write_segment(staging, segment_id, articles, passages, keyword, vectors, owners)
+            info = write_segment(staging, segment_id, articles, passages, keyword, vectors, owners, copy_signatures)
             sums = file_sums(staging)
             reached(f"{kind}-staged")
             self.layout.commit_dir(staging, self.layout.segment_dir(segment_id))
@@ -259,6 +264,7 @@ class IndexWriter:
         term_parts: list[tuple[KeywordIndex, np.ndarray]] = []
         vector_parts: list[np.ndarray] = []
         owner_parts: list[np.ndarray] = []
+        signature_parts: list[np.ndarray] = []
         for state in victims:
             segment = Segment(self.layout.segment_dir(state.ref.id))
             dead = np.zeros(segment.size, bool)
@@ -267,6 +273,8 @@ class IndexWriter:
             articles += segment.store.full_articles(set(state.tombstones.articles))
             passages += segment.store.full_passages(keep.tolist())
             term_parts.append((segment.keyword, keep))
+            signature_parts.append(segment.signatures[keep] if segment.signatures is not None
+                                   else signatures([p.text for p in passages[len(passages) - len(keep):]]))
             if segment.vectors is not None:
                 kept_vectors, kept_owners = segment.vectors.passage_vectors(keep)
                 vector_parts.append(kept_vectors)
@@ -275,7 +283,8 @@ class IndexWriter:
         if articles:
             vectors = np.concatenate(vector_parts) if self.encoder is not None else None
             owners = np.concatenate(owner_parts) if self.encoder is not None else None
-            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners, "merge")
+            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners,
+                              np.concatenate(signature_parts), "merge")
             states.append(_SegmentState(ref, Tombstones()))
         return len(victims)
 

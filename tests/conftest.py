@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 # No test may reach the network; jieba and Hugging Face caches go to a private temp dir.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -23,6 +24,7 @@ os.environ.setdefault("WENKU_CACHE", tempfile.mkdtemp(prefix="wenku-test-cache-"
 
 from indexer.build import build_index  # noqa: E402
 from indexer.searcher import Searcher  # noqa: E402
+from cctv import cctv_items  # noqa: E402
 from tiny_model import build_tiny_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +76,44 @@ def write_fixture_corpus(folder: Path) -> Path:
     (folder / "empty.md").write_bytes(b"")
     (folder / "notes.csv").write_text("not,an,article\n", encoding="utf-8")
     return folder
+
+
+def _article(title: str, date: str, source: str, paragraphs: list[str]) -> str:
+    front = yaml.safe_dump({"title": title, "date": date, "source": source}, allow_unicode=True, sort_keys=False)
+    return f"---\n{front}---\n" + "\n\n".join(paragraphs) + "\n"
+
+
+SYNDICATED = ("南方日报", "江门日报")  # sources reprinting one CCTV item, a day and two days later
+
+
+def write_archive_corpus(folder: Path) -> dict[str, str]:
+    """The seed (speakers, undated) plus dated CCTV items of 2022-2024 from two sources, one item reprinted by
+    two more outlets with light edits, and an article whose paragraph starts like a spreadsheet formula.
+
+    Returns the ids of interest: the reprinted original, its copies, the formula article.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / SEED.name)
+    ids: dict[str, str] = {}
+    for year, source in (("2022", "央视网"), ("2023", "央视网"), ("2024", "新华网")):
+        for number, (day, title, paragraphs) in enumerate(cctv_items(6, pattern=f"{year}01*.md")):
+            name = f"cctv-{day}-{number}"
+            date = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+            (folder / f"{name}.md").write_text(_article(title, date, source, paragraphs), encoding="utf-8")
+            if year == "2023" and number == 1:
+                ids["original"] = name
+                for later, outlet in enumerate(SYNDICATED, start=1):
+                    edited = [p.replace("，", "、", 1) for p in paragraphs]  # light edits, as reprints have
+                    edited[0] = f"（{outlet}讯）" + edited[0]
+                    copy_date = f"{date[:-2]}{int(date[-2:]) + later:02d}"
+                    (folder / f"copy-{later}.md").write_text(_article(title, copy_date, outlet, edited),
+                                                             encoding="utf-8")
+                    ids[outlet] = f"copy-{later}"
+    (folder / "formula.md").write_text(_article("导出测试", "2024-02-01", "测试来源", [
+        "=HYPERLINK(\"http://example.org\",\"点击\") 以等号开头的段落用来检查导出是否把它当作文字。"]),
+        encoding="utf-8")
+    ids["formula"] = "formula"
+    return ids
 
 
 def quiet(_: str) -> None:
@@ -142,6 +182,17 @@ def keyword_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def keyword_searcher(keyword_index: Path) -> Searcher:
     """A searcher on the keyword-only index."""
     return Searcher.open(keyword_index)
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> dict[str, object]:
+    """The archive corpus indexed twice: keyword only, and with the tiny model (for semantic and hybrid)."""
+    root = tmp_path_factory.mktemp("archive")
+    ids = write_archive_corpus(root / "corpus")
+    build_index(root / "corpus", root / "index", None, keyword_only=True, log=quiet)
+    build_index(root / "corpus", root / "index-tiny", str(tiny_model), log=quiet)
+    return {"ids": ids, "corpus": root / "corpus", "index": root / "index", "tiny_index": root / "index-tiny",
+            "searcher": Searcher.open(root / "index"), "tiny_searcher": Searcher.open(root / "index-tiny")}
 
 
 @pytest.fixture(scope="session")

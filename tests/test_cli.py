@@ -12,7 +12,7 @@ from indexer.schema import SearchResponse
 
 CONTRACT_KEYS = {"query", "mode", "semantic_ratio", "total", "took_ms", "warnings", "results"}
 HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",
-            "text", "highlight", "score", "scores"}
+            "text", "highlight", "score", "scores", "source", "url", "citation", "copies_total", "copies"}
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -29,7 +29,7 @@ def test_build_search_info_with_a_model(corpus_dir: Path, tiny_model: Path, tmp_
     data = json.loads(result.stdout)
     assert set(data) == CONTRACT_KEYS and data["mode"] == "hybrid" and len(data["results"]) == 3
     assert set(data["results"][0]) == HIT_KEYS and set(data["results"][0]["scores"]) == {"keyword", "semantic"}
-    SearchResponse.model_validate({**data, "facets": {"speaker": [], "region": []}})
+    SearchResponse.model_validate({**data, "facets": {"speaker": [], "region": [], "source": [], "year": []}})
     assert "新能源" in result.stdout  # Chinese is not \\u-escaped
     text = run("search", "哪个区要打造食品工业基地", "--index", index, "--mode", "keyword", "-k", "1")
     assert "劳茂昌（蓬江区委书记，蓬江区）" in text.stdout and "【食品工业基地】" in text.stdout

@@ -8,9 +8,7 @@ import hmac
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import yaml
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -21,17 +19,18 @@ from indexer.build import add_files, remove_articles
 from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
                             IndexReadOnly, NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
 from indexer.ingest import article_id_for
-from indexer.schema import (ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse, Health,
-                            SearchRequest)
+from indexer.export import FORMATS, export
+from indexer.schema import (FILTER_NAMES, ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse,
+                            ExportRequest, Filters, Health, ListRequest, SearchRequest)
 
 from .holder import current_holder, current_searcher
 from .openapi import openapi_document
+from .params import SINGLE, search_values
 from .pages import render_error
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 
-_N = TypeVar("_N", int, float)
 WRITE_WAIT = 30.0  # seconds a write request waits for another writer before answering 503
 
 
@@ -48,35 +47,37 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
     return jsonify(ErrorResponse(error=ErrorDetail(code=code, message=message)).model_dump()), status
 
 
-def _number_arg(name: str, parse: Callable[[str], _N]) -> _N | None:
-    """A numeric query parameter (None when absent), or a 400 naming it."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
+def _int_arg(name: str, default: int) -> int:
+    """An integer query parameter, or a 400 naming it."""
+    raw = request.args.get(name, "")
     try:
-        return parse(raw)
+        return int(raw) if raw else default
     except ValueError:
         raise QueryError(f"{name}: must be a number, got {raw[:40]!r}") from None
 
 
-def _int_arg(name: str, default: int) -> int:
-    """An integer query parameter, or a 400 naming it."""
-    value = _number_arg(name, int)
-    return default if value is None else value
+SEARCH_PARAMETERS = (*SINGLE, *FILTER_NAMES)
 
 
-SEARCH_PARAMETERS = ("q", "mode", "k", "offset", "semantic_ratio", "speaker", "region", "article")
+def _search(values: dict[str, object], fmt: str | None) -> Response:
+    """Run a search from raw values: JSON with facets, or the results exported as CSV or JSON Lines."""
+    if fmt in (None, "", "json"):
+        return jsonify(current_searcher().search(SearchRequest.parse(**{"q": "", **values})).model_dump())
+    if fmt not in FORMATS:
+        raise QueryError(f"format: must be one of json, {', '.join(FORMATS)}")
+    search_request = ExportRequest.parse(**{"q": "", **values})
+    response = current_searcher().search(search_request, with_facets=False)
+    body = export(response, fmt, search_request.offset)
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="wenku-search.{fmt}"',
+        "X-Wenku-Total": str(response.total)})
 
 
 @api.get("/search")
 def search() -> Response:
-    """Ranked passages for a query: the CLI's JSON contract plus facets."""
-    params = {name: request.args.get(name) for name in ("mode", "speaker", "region", "article")}
-    search_request = SearchRequest.parse(q=request.args.get("q", ""), k=_int_arg("k", 10),
-                                         offset=_int_arg("offset", 0),
-                                         semantic_ratio=_number_arg("semantic_ratio", float),
-                                         **{name: value for name, value in params.items() if value is not None})
-    return jsonify(current_searcher().search(search_request).model_dump())
+    """Ranked passages for a query: the CLI's JSON contract plus facets (or an export, with `format`)."""
+    return _search(search_values(request.args), request.args.get("format"))
 
 
 @api.post("/search")
@@ -85,12 +86,27 @@ def search_by_body() -> Response:
     body = _json_body()
     if not isinstance(body, dict):
         raise QueryError("send a JSON object such as {\"q\": \"...\", \"mode\": \"hybrid\"}")
-    unknown = sorted(set(body) - set(SEARCH_PARAMETERS))
+    unknown = sorted(set(body) - set(SEARCH_PARAMETERS) - {"format"})
     if unknown:
-        raise QueryError(f"unknown parameter {unknown[0]!r} (expected {', '.join(SEARCH_PARAMETERS)})")
-    values = {name: value for name, value in body.items() if value is not None}
-    search_request = SearchRequest.parse(**{"q": "", **values})
-    return jsonify(current_searcher().search(search_request).model_dump())
+        raise QueryError(f"unknown parameter {unknown[0]!r} (expected {', '.join(SEARCH_PARAMETERS)}, format)")
+    fmt = body.pop("format", None)
+    if fmt is not None and not isinstance(fmt, str):
+        raise QueryError("format: must be a string")
+    return _search({name: value for name, value in body.items() if value is not None}, fmt)
+
+
+@api.get("/articles")
+def list_articles() -> Response:
+    """Articles by date (no query), under the same filters as search, with facets counting articles."""
+    values = search_values(request.args, single=("k", "offset", "sort", "date_from", "date_to"))
+    return jsonify(current_searcher().articles(ListRequest.parse(**values)).model_dump())
+
+
+@api.get("/facets")
+def facets() -> Response:
+    """Speakers, regions, sources and years with article counts, over the archive or the filtered part."""
+    values = search_values(request.args, single=("date_from", "date_to"))
+    return jsonify(current_searcher().facets(Filters.parse(**values)).model_dump())
 
 
 def _json_body() -> object:

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from indexer.schema import (MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, ArticleInput, ArticleRemoved, ArticleView,
-                            ArticleWritten, ErrorResponse, Health, SearchResponse, SimilarResponse)
+from indexer.export import FORMATS
+from indexer.schema import (FILTER_NAMES, MAX_EXPORT, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, ArticleInput,
+                            ArticleList, ArticleRemoved, ArticleView, ArticleWritten, ErrorResponse, Facets, Filters,
+                            Health, SearchResponse, SimilarResponse)
 
 _REF = "#/components/schemas/{model}"
 
@@ -38,11 +40,19 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): _json("ErrorResponse", meaning[s]) for s in statuses}
 
 
+def _body_property(param: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter as a JSON body property (a facet takes one string or a list)."""
+    schema = {**param["schema"], "description": param["description"]}
+    if schema.get("type") == "array":
+        schema = {"description": schema.pop("description"), "oneOf": [{"type": "string"}, schema]}
+    return schema
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """Every /api route, its parameters, and its response and error schemas."""
     schemas: dict[str, Any] = {}
-    models: list[type[BaseModel]] = [SearchResponse, ArticleView, SimilarResponse, Health, ErrorResponse,
+    models: list[type[BaseModel]] = [SearchResponse, ArticleList, Facets, ArticleView, SimilarResponse, Health, ErrorResponse,
                                      ArticleInput, ArticleWritten, ArticleRemoved]
     for model in models:
         schema = model.model_json_schema(ref_template=_REF)
@@ -50,6 +60,19 @@ def openapi_document() -> dict[str, Any]:
         schemas[model.__name__] = schema
     k_param = _query_param("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10,
                                  "description": "Results per page."})
+    filter_params = [
+        _query_param(name, {"type": "array", "items": {"type": "string"}, "description":
+                            f"{field.description}. Several values: OR; several filters: AND."})
+        for name, field in Filters.model_fields.items() if name in FILTER_NAMES
+    ] + [_query_param(name, _string(str(Filters.model_fields[name].description)))
+         for name in ("date_from", "date_to")]
+    for param in filter_params:
+        param.update(style="form", explode=True) if param["schema"].get("type") == "array" else None
+    paging = [_query_param("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 20,
+                                 "description": "Articles per page."}),
+              _query_param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0,
+                                      "description": "Articles to skip."}),
+              _query_param("sort", _string("By article date.", enum=["newest", "oldest"], default="newest"))]
     search_params = [
         _query_param("q", _string("The query, as typed; no operator syntax.", minLength=1,
                                   maxLength=MAX_QUERY_CHARS), required=True),
@@ -61,9 +84,15 @@ def openapi_document() -> dict[str, Any]:
         _query_param("semantic_ratio", {"type": "number", "minimum": 0, "maximum": 1, "description":
                                         "Hybrid mode's weighting of the two retrievers: 0 = keyword only, 1 = "
                                         "semantic only (default: the tuned default, echoed in the response)."}),
-        _query_param("speaker", _string("Only passages by this speaker (exact name).")),
-        _query_param("region", _string("Only passages from this region (exact).")),
-        _query_param("article", _string("Only passages from this article id.")),
+        _query_param("sort", _string("Order: by relevance, or by article date.", enum=list(SORTS),
+                                     default="relevance")),
+        _query_param("collapse", {"type": "boolean", "default": True, "description":
+                                  "Show each group of syndicated copies once, at its earliest article "
+                                  "(false: every copy)."}),
+        *filter_params,
+        _query_param("format", _string(f"json, or an export of up to {MAX_EXPORT} results (`k` defaults to "
+                                       f"{MAX_EXPORT} then) as csv (UTF-8 with BOM) or jsonl.",
+                                       enum=["json", *FORMATS], default="json")),
     ]
     return {
         "openapi": "3.1.0",
@@ -82,10 +111,13 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "searchByBody",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["q"], "additionalProperties": False,
-                        "properties": {p["name"]: {**p["schema"], "description": p["description"]}
-                                       for p in search_params}}}}},
+                        "properties": {p["name"]: _body_property(p) for p in search_params}}}}},
                     "responses": {"200": _json("SearchResponse", "Ranked passages"), **_errors(400, 413, 503)}}},
-            "/api/articles": {"post": {
+            "/api/articles": {"get": {
+                "summary": "Articles by date without a query, under the same filters as search",
+                "operationId": "listArticles", "parameters": [*paging, *filter_params],
+                "responses": {"200": _json("ArticleList", "A page of articles"), **_errors(400, 503)}},
+                "post": {
                 "summary": "Store an article in the corpus and index it (answers once it is searchable)",
                 "operationId": "createArticle", "security": [{"bearer": []}],
                 "requestBody": {"required": True, "content": {
@@ -97,6 +129,10 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"201": _json("ArticleWritten", "Created and indexed"),
                               "200": _json("ArticleWritten", "Replaced an article with the same id (or identical)"),
                               **_errors(400, 401, 403, 413, 503)}}},
+            "/api/facets": {"get": {
+                "summary": "Speakers, regions, sources and years with article counts over the archive (or the "
+                           "filtered part)", "operationId": "facets", "parameters": filter_params,
+                "responses": {"200": _json("Facets", "Article counts per value"), **_errors(400, 503)}}},
             "/api/articles/{article_id}": {
                 "get": {
                     "summary": "A whole article with its passages", "operationId": "getArticle",

@@ -1,0 +1,151 @@
+"""Syndicated copies (通稿): near-duplicate passages found by MinHash, grouped across the whole index.
+
+Signatures come from datasketch's MinHash (its permutations and hashing) and are stored with each segment.
+Grouping is LSH banding done here in numpy over the stored signatures, rather than datasketch's MinHashLSH:
+that keeps a Python dict per band (slow to fill at a million passages) and persists only by pickling.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .analyzer import fold
+
+NUM_PERM = 64
+BANDS, ROWS = 16, 4  # a pair sharing any band is a candidate: likely from an estimated Jaccard of about 0.5 up
+SHINGLE = 4  # characters per shingle
+MIN_CHARS = 20  # shorter passages (greetings, datelines, 谢谢大家) are alike by nature, not syndicated
+THRESHOLD = 0.75  # estimated Jaccard a candidate pair needs to count as copies
+NUMBERS, SHORT_TEXT = NUM_PERM, NUM_PERM + 1
+COLUMNS = NUM_PERM + 2  # the signature, a hash of the passage's numbers, and of a short passage's whole text
+MIN_SHORT_CHARS = 6
+SETTINGS = f"minhash-affine32-{NUM_PERM}x{SHINGLE}-j{THRESHOLD}-numbers-short{MIN_SHORT_CHARS}"
+_NOT_WORD = re.compile(r"[\W_]+")
+_NUMBERS = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿]+")
+_EMPTY = np.iinfo(np.uint32).max  # the signature of a passage too short to compare: never matches
+
+
+def no_signatures(count: int) -> np.ndarray:
+    """Signatures that match nothing (for passages stored before copies were detected)."""
+    return np.full((count, COLUMNS), _EMPTY, np.uint32)
+
+
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """One MinHash signature per text (rows of uint32) from character shingles of the folded text, and a hash
+    of its numbers last: templated news (the same press-conference notice on another day, the same epidemic
+    bulletin with new counts) is textually near-identical, but a reprint keeps its dates and figures."""
+    rows = no_signatures(len(texts))
+    template = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+    for row, text in enumerate(texts):
+        clean = _NOT_WORD.sub("", fold(text))
+        if len(clean) < MIN_CHARS:
+            if len(clean) >= MIN_SHORT_CHARS:
+                rows[row, SHORT_TEXT] = zlib.crc32(clean.encode())
+            continue
+        minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme)
+        minhash.update_batch([clean[i:i + SHINGLE].encode() for i in range(len(clean) - SHINGLE + 1)])
+        rows[row, :NUM_PERM] = minhash.hashvalues.astype(np.uint32)
+        rows[row, NUMBERS] = zlib.crc32(" ".join(_NUMBERS.findall(clean)).encode())
+    return rows
+
+
+def _candidate_pairs(sigs: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (as positions in `members`) that share a band; each bucket links every member to its first."""
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    for band in range(BANDS):
+        keys = np.ascontiguousarray(sigs[members, band * ROWS:(band + 1) * ROWS]).view(
+            np.dtype((np.void, 4 * ROWS))).ravel()
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.r_[True, ordered[1:] != ordered[:-1]]
+        first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
+        linked = first != order
+        left.append(first[linked])
+        right.append(order[linked])
+    return np.concatenate(left), np.concatenate(right)
+
+
+def _short_edges(sigs: np.ndarray, live: np.ndarray, articles: np.ndarray, left: np.ndarray,
+                 right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Short passages with the same text, in articles that share a copied long passage: a reprint's short lines
+    (会上，负责人代表发言。) are copies too, while the same short line in unrelated articles is not."""
+    linked = {(int(x), int(y)) for x, y in zip(articles[left].tolist(), articles[right].tolist())}
+    linked |= {(y, x) for x, y in linked}
+    related = np.isin(articles, [x for x, _ in linked])
+    short = np.flatnonzero(live & related & (sigs[:, 0] == _EMPTY) & (sigs[:, SHORT_TEXT] != _EMPTY))
+    by_text: dict[int, list[int]] = {}
+    for number, text in zip(short.tolist(), sigs[short, SHORT_TEXT].tolist()):
+        by_text.setdefault(text, []).append(number)
+    pairs = [(p, q) for same in by_text.values() for i, p in enumerate(same) for q in same[i + 1:]
+             if (int(articles[p]), int(articles[q])) in linked]
+    found = np.array(pairs, np.int64).reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+@dataclass(frozen=True)
+class CopyGroups:
+    """Which passages are copies of each other: a group number per passage (-1 alone) and each group's members."""
+
+    group: np.ndarray
+    indptr: np.ndarray
+    members: np.ndarray  # group g's passages are members[indptr[g]:indptr[g + 1]], earliest article first
+
+    @classmethod
+    def none(cls, n_docs: int) -> CopyGroups:
+        """No passage has copies."""
+        return cls(np.full(n_docs, -1, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int64))
+
+    @classmethod
+    def find(cls, sigs: np.ndarray, live: np.ndarray, dates: np.ndarray, articles: np.ndarray) -> CopyGroups:
+        """Group live passages whose signatures agree on at least THRESHOLD of their rows and whose numbers match;
+        then short passages with the same text in articles already found to be copies of each other."""
+        n_docs = len(live)
+        long = np.flatnonzero(live & (sigs[:, 0] != _EMPTY))
+        left, right = _candidate_pairs(sigs, long) if len(long) > 1 else (np.zeros(0, np.int64),) * 2
+        a, b = sigs[long[left]], sigs[long[right]]
+        agree = ((a[:, :NUM_PERM] == b[:, :NUM_PERM]).mean(axis=1) >= THRESHOLD) & (a[:, NUMBERS] == b[:, NUMBERS])
+        edges = [(long[left[agree]], long[right[agree]])]
+        edges.append(_short_edges(sigs, live, articles, *edges[0]))
+        sources = np.concatenate([e[0] for e in edges])
+        targets = np.concatenate([e[1] for e in edges])
+        if not len(sources):
+            return cls.none(n_docs)
+        graph = coo_matrix((np.ones(len(sources), np.int8), (sources, targets)), shape=(n_docs, n_docs))
+        _, labels = connected_components(graph, directed=False)
+        numbers = np.unique(np.concatenate([sources, targets]))
+        _, labels = np.unique(labels[numbers], return_inverse=True)
+        group = np.full(n_docs, -1, np.int32)
+        group[numbers] = labels
+        # Earliest article first; undated passages last; then by passage number (older segments first).
+        when = np.where(dates[numbers] > 0, dates[numbers], np.iinfo(np.int32).max)
+        order = np.lexsort((numbers, when, labels))
+        indptr = np.zeros(int(labels.max()) + 2, np.int64)
+        np.cumsum(np.bincount(labels, minlength=len(indptr) - 1), out=indptr[1:])
+        return cls(group, indptr, numbers[order])
+
+    def of(self, num: int) -> np.ndarray:
+        """Every passage in num's group, earliest first (just num when it has no copies)."""
+        g = int(self.group[num])
+        return np.array([num]) if g < 0 else self.members[self.indptr[g]:self.indptr[g + 1]]
+
+    def collapse(self, ids: np.ndarray) -> np.ndarray:
+        """Positions in `ids` to keep: the first of each group, and every passage without copies."""
+        groups = self.group[ids]
+        alone = groups < 0
+        _, first = np.unique(groups[~alone], return_index=True)
+        keep = np.flatnonzero(alone)
+        return np.sort(np.concatenate([keep, np.flatnonzero(~alone)[first]]))
+
+    def distinct(self, pool: np.ndarray) -> int:
+        """How many passages of a pool mask remain once copies are counted once."""
+        groups = self.group[pool]
+        return int(np.count_nonzero(groups < 0)) + len(np.unique(groups[groups >= 0]))
