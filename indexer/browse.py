@@ -14,8 +14,9 @@ SPEAKERS_LISTED = 5
 
 
 def list_articles(view: IndexView, allowed: np.ndarray | None, request: ListRequest,
-                  with_facets: bool = True) -> ArticleList:
-    """Articles with at least one passage the filters allow, by date (undated last), then by id."""
+                  facet_pools: dict[str, np.ndarray] | None = None) -> ArticleList:
+    """Articles with at least one passage the filters allow, by date (undated last), then by id; with facets
+    counting articles over the given pools."""
     mask = view.live if allowed is None else allowed
     labels, codes = view.filters["article"]
     numbers = np.flatnonzero(mask)
@@ -29,7 +30,7 @@ def list_articles(view: IndexView, allowed: np.ndarray | None, request: ListRequ
     speakers = _speakers(view, mask, page)
     articles = [ArticleSummary(**{**fields[i], "speakers": speakers.get(int(c), [])})  # type: ignore[arg-type]
                 for i, c in zip(ids, page.tolist()) if i in fields]
-    facets = archive_facets(view, mask) if with_facets else None
+    facets = results.facets(view, facet_pools, articles=True) if facet_pools is not None else None
     return ArticleList(total=len(article_codes), offset=request.offset, sort=request.sort, articles=articles,
                        facets=facets)
 
@@ -46,6 +47,6 @@ def _speakers(view: IndexView, mask: np.ndarray, page: np.ndarray) -> dict[int, 
     return {a: [name for name, _ in c.most_common(SPEAKERS_LISTED)] for a, c in counted.items()}
 
 
-def archive_facets(view: IndexView, mask: np.ndarray) -> Facets:
-    """Speakers, regions, sources and years with how many articles have each, over the masked passages."""
-    return results.facets(view, {name: mask for name in results.FACETS}, articles=True)
+def archive_facets(view: IndexView, pools: dict[str, np.ndarray]) -> Facets:
+    """Speakers, regions, sources and years with how many articles have each, over each facet's passages."""
+    return results.facets(view, pools, articles=True)

@@ -322,17 +322,22 @@ def check(index_dir: Path) -> None:
 def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int, workers: int,
           threads: int) -> None:
     """Serve the search page and JSON API with gunicorn; builds the index first if there is none."""
-    from webapp.server import serve as run_server
+    from webapp.server import check_address, serve as run_server
 
     from .layout import IndexLayout
 
+    check_address(host, port)
     if IndexLayout(index_dir).current_generation() is None:
         click.echo(f"no index at {index_dir}; building it from {corpus} first", err=True)
         from .build import build_index
 
         build_index(corpus, index_dir, model, log=_log, progress=True)
+    check_address(host, port)  # again: a build can take minutes
     click.echo(f"serving http://{host}:{port}/ (index {index_dir}, {workers} workers × {threads} threads)", err=True)
-    run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model}, host, port, workers, threads)
+    # Writes through the API go to the corpus given here, else to the one the index was built from.
+    given = click.get_current_context().get_parameter_source("corpus") != click.core.ParameterSource.DEFAULT
+    run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model, "WENKU_CORPUS": str(corpus) if given else None},
+               host, port, workers, threads)
 
 
 @main.command(name="eval")

@@ -77,3 +77,9 @@ class NotFound(WenkuError):
     """An article or passage id does not exist in the index."""
 
     code = "not_found"
+
+
+class AddressInUse(WenkuError):
+    """The address `wenku serve` was asked to listen on is taken."""
+
+    code = "address_in_use"

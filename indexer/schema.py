@@ -269,6 +269,7 @@ class ArticleView(BaseModel):
 
     id: str
     title: str
+    dek: str | None = Field(None, description="The subtitle: lines between the title and the first passage")
     date: str | None
     source: str | None
     url: str | None

@@ -13,7 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import browse, results
-from .analyzer import Analyzer, fold
+from .analyzer import Analyzer, fold, highlight_html
 from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
 from .fusion import Candidates, Fusion, fuse, union
@@ -24,6 +24,7 @@ from .ranking import Ranking
 from .schema import (FILTER_NAMES, MAX_K, ArticleList, ArticleView, Facets, ListRequest, FileProblem, Filters, IndexInfo, Mode, PassageView,
                      SearchRequest, SearchResponse, SimilarResponse)
 from .semantic_floor import FloorScorer
+from .store import PassageRecord
 from .view import IndexView
 
 MIN_DEPTH = 100
@@ -76,6 +77,16 @@ def by_date(listing: _Listing, dates: np.ndarray, newest: bool, every_match: boo
     keys = np.where(keys > 0, -keys if newest else keys, np.iinfo(np.int64).max)
     order = np.lexsort((np.arange(len(ids)), keys))
     return Ranking(ids[order], scores[order])
+
+
+def _dek(text: str, body_start: int, records: list[PassageRecord]) -> str | None:
+    """The article's subtitle: lines before its first passage that are neither speaker lines (ending in a colon)
+    nor section headlines."""
+    end = records[0].start if records else len(text)
+    headlines = {r.section for r in records}
+    lines = [line.strip() for line in text[body_start:end].splitlines()]
+    kept = [line for line in lines if line and not line.endswith(("：", ":")) and line not in headlines]
+    return "\n".join(kept) or None
 
 
 def _fold(text: str) -> str:
@@ -295,14 +306,25 @@ class Searcher:
         return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=total,
                               took_ms=round(took, 3), warnings=warnings, results=hits, facets=facets)
 
+    def _facet_pools(self, filters: Filters) -> dict[str, np.ndarray]:
+        """Each facet's passages: those the filters allow, but for a facet with values chosen, those the other
+        filters allow (so more values can be ticked)."""
+        def mask(chosen: Filters) -> np.ndarray:
+            allowed = self.allowed(chosen)
+            return self.view.live if allowed is None else allowed
+
+        everything = mask(filters)
+        return {name: mask(filters.without(name)) if getattr(filters, name) else everything
+                for name in results.FACETS}
+
     def articles(self, request: ListRequest, with_facets: bool = True) -> ArticleList:
         """A page of articles by date under the request's filters (the browse view)."""
-        return browse.list_articles(self.view, self.allowed(request), request, with_facets)
+        pools = self._facet_pools(request) if with_facets else None
+        return browse.list_articles(self.view, self.allowed(request), request, pools)
 
     def facets(self, filters: Filters) -> Facets:
         """Article counts by speaker, region, source and year, over the archive or the filtered part of it."""
-        allowed = self.allowed(filters)
-        return browse.archive_facets(self.view, self.view.live if allowed is None else allowed)
+        return browse.archive_facets(self.view, self._facet_pools(filters))
 
     def article(self, article_id: str) -> ArticleView:
         """A whole article with its passages; raise NotFound for an unknown id."""
@@ -310,10 +332,16 @@ class Searcher:
         if found is None:
             raise NotFound(f"no article with id {article_id!r}")
         fields, records = found
+        fields["dek"] = _dek(str(fields["text"]), int(str(fields.pop("body_start"))), records)
         passages = [PassageView(id=r.id, paragraph=r.paragraph, start=r.start, end=r.end, text=r.text,
                                 speaker=r.speaker, role=r.role, region=r.region, section=r.section,
                                 reporters=list(r.reporters)) for r in records]
         return ArticleView.model_validate({**fields, "passages": passages})
+
+    def highlighter(self, query: str) -> Callable[[str], str]:
+        """A function giving HTML-escaped text with the query's words marked (nothing marked for no query)."""
+        terms = results.highlight_terms(self.analyzer.terms(query)) if query.strip() else set()
+        return lambda text: highlight_html(text, self.analyzer.match_spans(text, terms))
 
     def similar(self, passage_id: str, k: int = 5) -> SimilarResponse:
         """Nearest passages by another speaker or in another article (by vector; by keywords if none)."""

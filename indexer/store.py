@@ -121,8 +121,8 @@ class Store:
 
     def article(self, article_id: str) -> tuple[dict[str, object], list[PassageRecord]] | None:
         """An article's fields and its passages in reading order, or None."""
-        cursor = self.db.execute("SELECT id, title, date, source, url, path, text FROM articles WHERE id = ?",
-                                 (article_id,))
+        cursor = self.db.execute("SELECT id, title, date, source, url, path, text, body_start FROM articles "
+                                 "WHERE id = ?", (article_id,))
         row = cursor.fetchone()
         if row is None:
             return None

@@ -148,7 +148,11 @@ def test_browse_articles_and_facets(archive_client, archive: dict) -> None:
     assert years == {"2024": 7, "2023": 8, "2022": 6}  # articles, not passages
     assert {f["value"]: f["count"] for f in facets["source"]}["南方日报"] == 1
     filtered = archive_client.get("/api/facets?year=2023").get_json()
-    assert {f["value"] for f in filtered["year"]} == {"2023"}
+    assert {f["value"]: f["count"] for f in filtered["year"]} == years  # the chosen facet: as if not chosen
+    assert {f["value"] for f in filtered["source"]} == {"央视网", "南方日报", "江门日报"}  # the others: within 2023
+    browsed = archive_client.get("/api/articles?year=2023&k=100").get_json()
+    assert browsed["total"] == 8 and {a["date"][:4] for a in browsed["articles"]} == {"2023"}
+    assert browsed["facets"]["year"] == facets["year"]
     assert archive_client.get("/api/articles?sort=relevance").status_code == 400
     assert archive_client.get("/api/facets?date_from=soon").status_code == 400
 

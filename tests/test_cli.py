@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -69,3 +70,16 @@ def test_search_takes_a_semantic_ratio(hybrid_index: Path) -> None:
     text = run("search", "新能源 产业园", "--index", index, "--semantic-ratio", "0.2", "-k", "1").stdout
     assert "(hybrid, semantic ratio 0.2," in text
     assert run("search", "x", "--index", index, "--semantic-ratio", "2").exit_code == 2
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(keyword_index: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--index", str(keyword_index), "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (another server running? choose "
+        "another port with --port)"]
+    assert "serving" not in result.stdout + result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from pathlib import Path
 
 from webapp import create_app
@@ -30,18 +31,23 @@ def test_the_semantic_ratio_control_weighs_hybrid_results(client) -> None:
     assert '<option value="0.3" selected>' in chosen and "（语义比重 0.3）" in chosen
     page_two = re.search(r'<a rel="next" href="([^"]+)"', html_of(client, "/?q=发展&semantic_ratio=0.3"))
     assert page_two and "semantic_ratio=0.3" in page_two.group(1)  # paging keeps the weight
-    assert "查询有误" in html_of(client, "/?q=发展&semantic_ratio=2", 400)
+    assert "语义比重：超出允许范围（1）" in html_of(client, "/?q=发展&semantic_ratio=2", 400)
 
 
 def test_facets_filter_and_filters_are_removable(client) -> None:
     page = html_of(client, "/?q=项目&mode=keyword")
-    link = re.search(r'<a href="(/\?[^"]*speaker=[^"]+)">([^<]+)</a> <span class="count">(\d+)</span>', page)
-    assert link
-    url, speaker, count = link.group(1).replace("&amp;", "&"), link.group(2), int(link.group(3))
-    filtered = html_of(client, url)
-    assert f"发言人：{speaker} ×" in filtered and f"共 {count} 条结果" in filtered
-    remove = re.search(r'<a class="chip" href="([^"]+)"', filtered).group(1).replace("&amp;", "&")
-    assert "speaker=" not in remove and "q=" in remove
+    ticks = re.findall(r'<input type="checkbox" name="speaker" value="([^"]+)"> [^<]+ <span class="count">(\d+)</span>',
+                       page)
+    assert len(ticks) >= 2
+    (first, first_count), (second, second_count) = ticks[0], ticks[1]
+    filtered = html_of(client, f"/?q=项目&mode=keyword&speaker={first}")  # what ticking one and applying sends
+    assert f"发言人：{first} ×" in filtered and f"共 {first_count} 条结果" in filtered
+    assert f'name="speaker" value="{first}" checked' in filtered
+    assert f'name="speaker" value="{second}">' in filtered  # the others stay tickable
+    both = html_of(client, f"/?q=项目&mode=keyword&speaker={first}&speaker={second}")
+    assert f"共 {int(first_count) + int(second_count)} 条结果" in both
+    remove = unquote(re.search(r'<a class="chip" href="([^"]+)"', both).group(1).replace("&amp;", "&"))
+    assert f"speaker={second}" in remove and f"speaker={first}" not in remove and "q=" in remove
 
 
 def test_pagination_links_walk_the_results(client) -> None:
@@ -60,6 +66,8 @@ def test_semantic_unavailable_notice_on_a_keyword_only_index(keyword_index: Path
     client = create_app({"WENKU_INDEX": str(keyword_index)}).test_client()
     page = html_of(client, "/?q=新能源")
     assert 'id="semantic-unavailable"' in page and "关键词检索" in page
+    assert page.count("语义检索不可用") == 1  # one notice, not one at the top and another above the results
+    assert re.search(r'value="keyword" checked', page)  # the mode control shows the mode actually used
 
 
 def test_article_view_anchors_the_chosen_passage_and_lists_similar_ones(client) -> None:

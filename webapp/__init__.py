@@ -10,7 +10,8 @@ from typing import Any
 from flask import Flask
 from flask_cors import CORS
 
-from .api import api, register_api_errors
+from .api import api
+from .errors import register_error_handlers
 from .headers import register_security_headers
 from .holder import SearcherHolder
 from .pages import pages
@@ -46,6 +47,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         CORS(app, resources={r"/api/*": {"origins": origins, "methods": ["GET"]}})
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
-    register_api_errors(app)
+    register_error_handlers(app)
     register_security_headers(app)
     return app

@@ -11,9 +11,9 @@ import sqlite3
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from indexer.build import add_files, remove_articles
 from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
@@ -26,25 +26,11 @@ from indexer.schema import (FILTER_NAMES, ArticleInput, ArticleRemoved, ArticleW
 from .holder import current_holder, current_searcher
 from .openapi import openapi_document
 from .params import SINGLE, search_values
-from .pages import render_error
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 
 WRITE_WAIT = 30.0  # seconds a write request waits for another writer before answering 503
-
-
-# HTTP status of each error; the JSON `code` is the error class's own.
-STATUS_BY_ERROR: dict[type[WenkuError], int] = {
-    QueryError: 400, ArticleError: 400, Unauthorized: 401, WritesDisabled: 403, NotFound: 404,
-    IndexNotFound: 503, IndexCorrupt: 503, ModelMismatch: 503, ModelUnavailable: 503, IndexBusy: 503,
-    IndexReadOnly: 503,
-}
-
-
-def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
-    """The one error shape of the API."""
-    return jsonify(ErrorResponse(error=ErrorDetail(code=code, message=message)).model_dump()), status
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -227,36 +213,3 @@ def health() -> Response:
 def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
     return jsonify(openapi_document())
-
-
-def register_api_errors(app: Flask) -> None:
-    """Answer every error under /api as JSON; other paths keep Flask's pages."""
-
-    @app.errorhandler(WenkuError)
-    def wenku_error(exc: WenkuError):  # type: ignore[no-untyped-def]
-        status = next((v for k, v in STATUS_BY_ERROR.items() if isinstance(exc, k)), 500)
-        if request.path.startswith("/api"):
-            response, status = error_response(status, exc.code, str(exc))
-            if isinstance(exc, Unauthorized):
-                response.headers["WWW-Authenticate"] = 'Bearer realm="wenku"'
-            return response, status
-        return render_error(status, str(exc))
-
-    @app.errorhandler(sqlite3.DatabaseError)
-    def damaged_store(exc: sqlite3.DatabaseError):  # type: ignore[no-untyped-def]
-        log.error("damaged store on %s: %s", request.path, exc)
-        return wenku_error(IndexCorrupt(f"the index is damaged: {exc} (run `wenku check`)"))
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api"):
-            code = (exc.name or "error").lower().replace(" ", "_")
-            return error_response(exc.code or 500, code, exc.description or exc.name)
-        return exc
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
-        log.exception("unhandled error on %s", request.path)
-        if request.path.startswith("/api"):
-            return error_response(500, "internal", "internal error; see the server log")
-        return render_error(500, "服务器内部错误，请查看服务器日志。")

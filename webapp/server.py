@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from typing import Any
 
 import gunicorn.http.message
@@ -12,6 +13,7 @@ import gunicorn.util
 from gunicorn.app.base import BaseApplication
 from threadpoolctl import threadpool_limits
 
+from indexer.errors import AddressInUse
 from indexer.schema import ErrorDetail, ErrorResponse
 
 from . import create_app
@@ -91,6 +93,22 @@ def share_cores(workers: int) -> None:
     """Give each of `workers` processes its share of the cores (a setting the user made is kept)."""
     os.environ.setdefault("OMP_NUM_THREADS", str(cores_per_worker(workers)))
     os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ["OMP_NUM_THREADS"])
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise AddressInUse when host:port cannot be bound (gunicorn would retry five times, then exit)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise AddressInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise AddressInUse(f"cannot listen on {host}:{port}: {exc.strerror} (another server running? "
+                               "choose another port with --port)") from None
 
 
 def serve(config: dict[str, Any], host: str, port: int, workers: int, threads: int) -> None:
