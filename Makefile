@@ -21,6 +21,8 @@ run: build
 	$(BIN)/wenku serve --host $(HOST) --port $(PORT)
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The benchmark environment: the product plus txtai and a packaged real model, in a venv of its own.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from bench_quality import baseline, bigrams
@@ -25,7 +24,7 @@ from indexer.context import ContextSettings
 from indexer.embedding_cache import EmbeddingCache
 from indexer.evaluate import Qrel, Retrieved, evaluate
 from indexer.fusion import Fusion
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 from indexer.semantic_floor import FloorScorer, calibrate
 
@@ -145,7 +144,8 @@ def print_floors(name: str, floors: dict[str, dict[str, float]]) -> None:
 
 def print_table(name: str, qrels: list[Qrel], results: dict[str, dict[str, float]]) -> None:
     """A markdown table of one dev set's figures."""
-    print(f"\n### {name} ({len(qrels)} queries)\n\n| run | R@1 | R@10 | MRR@10 | nDCG@10 |\n| --- | ---: | ---: | ---: | ---: |")
+    print(f"\n### {name} ({len(qrels)} queries)\n")
+    print("| run | R@1 | R@10 | MRR@10 | nDCG@10 |\n| --- | ---: | ---: | ---: | ---: |")
     for run, m in results.items():
         print(f"| {run} | {m['recall@1']:.3f} | {m['recall@10']:.3f} | {m['mrr@10']:.3f} | {m['ndcg@10']:.3f} |")
     print(flush=True)

@@ -10,7 +10,6 @@ and overlapping Han bigrams (Elasticsearch's `cjk` analyzer). With --model, hybr
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from devsets import write_cmrc
 from indexer.build import build_index
 from indexer.evaluate import Retrieved, evaluate, load_qrels
 from indexer.keyword import KeywordIndex, bm25_scores, top_k
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 
 CMRC = SHARED / "cmrc2018" / "cmrc2018_trial.json"

@@ -36,13 +36,23 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import numpy as np
-from common import (ROOT, RandomEncoder, analyse, bundled_floor, cctv_paragraphs, emit, percentiles,
-                    random_unit_vectors, synthetic_index, timed)
+from common import (
+    ROOT,
+    RandomEncoder,
+    analyse,
+    bundled_floor,
+    cctv_paragraphs,
+    emit,
+    percentiles,
+    random_unit_vectors,
+    synthetic_index,
+    timed,
+)
 
 import indexer.vectors
 from indexer.chunk import ChunkerSettings, split_windows
 from indexer.encoders import DEFAULT_MODEL, Encoder, load_encoder
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import MIN_DEPTH, Searcher
 
 # The product asks HNSW for ~1.5 x depth x vectors-per-passage vectors with efSearch that many times this factor
@@ -194,14 +204,15 @@ def main() -> None:
             searchers = {name: Searcher.open(root / "index", encoder=enc)  # type: ignore[arg-type]
                          for name, enc in (("search", search_only), ("end_to_end", end_to_end))}
 
-            def run(mode: str, which: str = "search") -> Callable[[str], object]:
+            def run(mode: str, which: str = "search",
+                    searchers: dict[str, Searcher] = searchers) -> Callable[[str], object]:
                 searcher = searchers[which]
                 return lambda q: searcher.search(SearchRequest.parse(q=q, mode=mode), with_facets=True)
 
-            for q in warmup:
+            for question in warmup:
                 for mode in ("keyword", "semantic", "hybrid"):
-                    run(mode)(q)
-                    run(mode, "end_to_end")(q)
+                    run(mode)(question)
+                    run(mode, "end_to_end")(question)
             figures: dict[str, object] = {
                 "keyword_ms": percentiles(timed(run("keyword"), texts)),
                 "keyword_common_words_ms": percentiles(timed(run("keyword"), common)),

@@ -39,7 +39,7 @@ from indexer.evaluate import Qrel, Retrieved, evaluate
 from indexer.ingest import read_corpus
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import MIN_DEPTH, Searcher
 
 K = 10

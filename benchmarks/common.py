@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from cctv import cctv_items  # noqa: E402
+
 import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
 from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
@@ -29,10 +32,10 @@ from indexer.layout import IndexLayout  # noqa: E402
 from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
 from indexer.segment import new_segment_id, write_segment  # noqa: E402
 from indexer.semantic_floor import FloorScorer, calibrate  # noqa: E402
-from cctv import cctv_items  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 DIMENSION = 384  # intfloat/multilingual-e5-small
+SOURCES = ("央视网", "新华网", "人民网")
 
 
 def write_news(folder: Path, limit: int | None = None, every: int = 1) -> int:
@@ -115,8 +118,11 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
     """
     analyzer = Analyzer()
     n_articles = (size + articles_per - 1) // articles_per
-    articles = [Article(id=f"syn-{a}", path=f"syn-{a}.txt", title=f"合成文章{a}", text="", body_start=0, date=None,
-                        source=None, url=None, sha256=f"{a:064x}", encoding="utf-8") for a in range(n_articles)]
+    # Dated and sourced as a news archive is, so the year and source facets and date filters do real work.
+    articles = [Article(id=f"syn-{a}", path=f"syn-{a}.txt", title=f"合成文章{a}", text="", body_start=0,
+                        date=(dt.date(2022, 1, 1) + dt.timedelta(days=a % 1700)).isoformat(),
+                        source=SOURCES[a % len(SOURCES)], url=None, sha256=f"{a:064x}", encoding="utf-8")
+                for a in range(n_articles)]
     passages = [Passage(article_id=f"syn-{i // articles_per}", seq=i % articles_per,
                         text=paragraphs[i % len(paragraphs)], start=0, end=0, paragraph=i % articles_per + 1)
                 for i in range(size)]

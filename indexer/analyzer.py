@@ -10,6 +10,7 @@ import re
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ class TokenizerSettings(BaseModel):
     # Traditional characters folded to simplified (OpenCC t2s); None in indexes made before it, which keep
     # their analysis until rebuilt (a writer with the new default sees different settings and rebuilds).
     script: str | None = None
+    # Hash of the user dictionary's entries (None: none), and of the word list analysis uses: the user's words
+    # plus the speakers and regions found at the last full build (indexer.dictionary); None before word lists.
+    dictionary: str | None = None
+    words: str | None = None
 
 
 TRADITIONAL_TO_SIMPLIFIED = f"opencc-t2s-{opencc.__version__}"
@@ -138,19 +143,42 @@ def _normalise(text: str, simplify: bool) -> tuple[str, list[int]]:
     return (to_simplified(folded) if simplify else folded), origin
 
 
+_tokenizers: dict[str, jieba.Tokenizer] = {}
+
+
+def _tokenizer_with(key: str, words: Sequence[tuple[str, int | None]]) -> jieba.Tokenizer:
+    """jieba's default dictionary plus these words, in a tokenizer of its own (cached per word list).
+
+    A separate instance, so two indexes with different words in one process never see each other's; it starts
+    from a copy of the default dictionary rather than loading it again.
+    """
+    with _init_lock:
+        found = _tokenizers.get(key)
+        if found is None:
+            found = jieba.Tokenizer()
+            found.tmp_dir = jieba.dt.tmp_dir
+            found.FREQ, found.total, found.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
+            for word, freq in words:
+                found.add_word(word, freq)
+            _tokenizers[key] = found
+        return found
+
+
 class Analyzer:
     """jieba search-mode tokenisation over NFKC-folded, lowercased, simplified text, minus stopwords."""
 
-    def __init__(self, settings: TokenizerSettings | None = None) -> None:
+    def __init__(self, settings: TokenizerSettings | None = None,
+                 words: Sequence[tuple[str, int | None]] | None = None) -> None:
         self.settings = settings or TokenizerSettings(script=TRADITIONAL_TO_SIMPLIFIED)
         self.simplify = self.settings.script is not None
         _ensure_jieba()
+        self.jieba = _tokenizer_with(self.settings.words or "", words) if words else jieba.dt
 
     def tokens(self, text: str) -> list[Token]:
         """Terms with their spans in the original text (search mode: overlapping sub-words included)."""
         folded, origin = _normalise(text, self.simplify)
         result: list[Token] = []
-        for term, start, end in jieba.tokenize(folded, mode="search", HMM=self.settings.hmm):
+        for term, start, end in self.jieba.tokenize(folded, mode="search", HMM=self.settings.hmm):
             term = term.strip()
             if term and _HAS_WORD.search(term) and term not in STOPWORDS:
                 result.append(Token(term, origin[start], origin[end - 1] + 1))
@@ -178,7 +206,7 @@ class Analyzer:
             piece = block.group()
             if not any(term in piece for term in terms):
                 continue
-            for term, start, end in jieba.tokenize(piece, mode="search", HMM=self.settings.hmm):
+            for term, start, end in self.jieba.tokenize(piece, mode="search", HMM=self.settings.hmm):
                 if term.strip() in terms:
                     spans.append((origin[block.start() + start], origin[block.start() + end - 1] + 1))
         spans.extend((origin[i], origin[i] + 1) for i in range(position, len(folded)) if folded[i] in terms)

@@ -7,7 +7,8 @@ from collections import Counter
 import numpy as np
 
 from . import results
-from .schema import ArticleList, ArticleSummary, Facets, ListRequest
+from .requests import ListRequest
+from .schema import ArticleList, ArticleSummary, Facets
 from .view import IndexView
 
 SPEAKERS_LISTED = 5
@@ -28,7 +29,7 @@ def list_articles(view: IndexView, allowed: np.ndarray | None, request: ListRequ
     ids = [str(labels[c]) for c in page]
     fields = view.article_fields(ids)
     speakers = _speakers(view, mask, page)
-    articles = [ArticleSummary(**{**fields[i], "speakers": speakers.get(int(c), [])})  # type: ignore[arg-type]
+    articles = [ArticleSummary.model_validate({**fields[i], "speakers": speakers.get(int(c), [])})
                 for i, c in zip(ids, page.tolist()) if i in fields]
     facets = results.facets(view, facet_pools, articles=True) if facet_pools is not None else None
     return ArticleList(total=len(article_codes), offset=request.offset, sort=request.sort, articles=articles,

@@ -8,6 +8,7 @@ from pathlib import Path
 from .chunk import ChunkerSettings, chunk_article
 from .context import ContextSettings
 from .crash import reached
+from .dictionary import Entry
 from .encoders import DEFAULT_MODEL, Encoder, load_encoder
 from .errors import ArticleError, IndexNotFound, IndexOutdated, ModelUnavailable, NotFound
 from .ingest import Article, article_id_for, check_file_name, files_with_id, parse_article, read_corpus
@@ -21,7 +22,7 @@ Log = Callable[[str], None]
 def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = False, rebuild: bool = False,
                 retry_default: bool = False, encoder: Encoder | None = None, log: Log = print,
                 progress: bool = False, context: ContextSettings | None = None,
-                window_chars: int | None = None) -> IndexWriter:
+                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> IndexWriter:
     """A writer with the right encoder: the one given, `model`, the index's own, or the default (call under lock).
 
     `retry_default` (builds only) tries the default model again on an index that lacked one. An index with vectors
@@ -51,7 +52,7 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
     writer = IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress,
-                         context=context, window_chars=window_chars)
+                         context=context, window_chars=window_chars, dictionary=dictionary)
     if not rebuild:
         writer.verify_base()  # a rebuild needs nothing from the old segments
     return writer
@@ -60,8 +61,11 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
                 keyword_only: bool = False, encoder: Encoder | None = None, log: Log = print,
                 progress: bool = False, wait: float = 0.0, context: ContextSettings | None = None,
-                window_chars: int | None = None) -> UpdateReport:
+                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> UpdateReport:
     """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild).
+
+    `dictionary` replaces the index's user dictionary ([] removes it; None keeps it); a change re-analyses
+    every article (vectors come from the embedding cache).
 
     `context` (where passage context is used) and `window_chars` (embedding windows, 0 for whole passages only)
     override the defaults, which were measured best; benchmarks compare the choices.
@@ -73,15 +77,15 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
         try:
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
                                  encoder=encoder, log=log, progress=progress, context=context,
-                                 window_chars=window_chars)
+                                 window_chars=window_chars, dictionary=dictionary)
         except IndexOutdated as exc:
             log(f"{exc}; rebuilding everything")
             rebuild = True
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=True, retry_default=True,
                                  encoder=encoder, log=log, progress=progress, context=context,
-                                 window_chars=window_chars)
+                                 window_chars=window_chars, dictionary=dictionary)
         if writer.base is not None and not writer.incremental and not rebuild:
-            log("index settings changed (model, tokenizer or chunker): rebuilding everything")
+            log("index settings changed (model, dictionary, tokenizer or chunker): rebuilding everything")
             rebuild = True
         articles, skipped = read_corpus(corpus)
         for entry in skipped:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IndexCorrupt
+from .formats import STORE_FILE
 from .integrity import verify_files
 from .layout import IndexLayout
 from .manifest import Manifest, Tombstones
 from .segment import Segment
-from .store import STORE_FILE
 
 
 @dataclass

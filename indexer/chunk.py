@@ -20,7 +20,8 @@ _SPEAKER = re.compile(r"^(?P<role>[^：:。！？；，]{1,40}?(?:" + "|".join(_
                       r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*[：:]$")
 _REGION = re.compile(r"^([\u4e00-\u9fff]{2,6}?[省市区县州镇乡旗])")
 # Reporter credit closing a section: full-width brackets around space-separated 2-4 character names.
-_REPORTERS = re.compile(r"(?<=[。！？!?”’」』])\s*（(?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)）\s*$")
+_REPORTERS = re.compile(
+    r"(?<=[。！？!?”’」』])\s*（(?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)）\s*$")
 # The same credit on a line of its own, as the last paragraph of a section (a very common layout).
 _CREDIT_LINE = re.compile(r"^[（(](?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)[）)]$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")

@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .analyzer import fold
 
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # a pair sharing any band is a candidate: likely from an estimated Jaccard of about 0.5 up
+assert ROWS == 4  # _band_keys reads a band's four uint32 as two uint64
 SHINGLE = 4  # characters per shingle
 MIN_CHARS = 20  # shorter passages (greetings, datelines, 谢谢大家) are alike by nature, not syndicated
 THRESHOLD = 0.75  # estimated Jaccard a candidate pair needs to count as copies
@@ -42,6 +40,8 @@ def signatures(texts: Sequence[str]) -> np.ndarray:
     """One MinHash signature per text (rows of uint32) from character shingles of the folded text, and a hash
     of its numbers last: templated news (the same press-conference notice on another day, the same epidemic
     bulletin with new counts) is textually near-identical, but a reprint keeps its dates and figures."""
+    from datasketch import MinHash  # imported here: a server's master process never needs it (40 MB with scipy)
+
     rows = no_signatures(len(texts))
     template = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
     for row, text in enumerate(texts):
@@ -57,20 +57,27 @@ def signatures(texts: Sequence[str]) -> np.ndarray:
     return rows
 
 
+def _band_keys(sigs: np.ndarray, members: np.ndarray, band: int) -> np.ndarray:
+    """One band's ROWS values of each member mixed into a uint64 (sorting these is several times faster than
+    sorting the raw rows as bytes)."""
+    pairs = np.ascontiguousarray(sigs[members, band * ROWS:(band + 1) * ROWS]).view(np.uint64)  # 2 per row
+    return pairs[:, 0] ^ (pairs[:, 1] * np.uint64(0x9E3779B97F4A7C15))  # mixing wraps modulo 2**64
+
+
 def _candidate_pairs(sigs: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (as positions in `members`) that share a band; each bucket links every member to its first."""
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
-    for band in range(BANDS):
-        keys = np.ascontiguousarray(sigs[members, band * ROWS:(band + 1) * ROWS]).view(
-            np.dtype((np.void, 4 * ROWS))).ravel()
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-        starts = np.r_[True, ordered[1:] != ordered[:-1]]
-        first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
-        linked = first != order
-        left.append(first[linked])
-        right.append(order[linked])
+    with np.errstate(over="ignore"):
+        for band in range(BANDS):
+            keys = _band_keys(sigs, members, band)
+            order = np.argsort(keys)
+            ordered = keys[order]
+            starts = np.r_[True, ordered[1:] != ordered[:-1]]
+            first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
+            linked = first != order
+            left.append(first[linked])
+            right.append(order[linked])
     return np.concatenate(left), np.concatenate(right)
 
 
@@ -119,6 +126,9 @@ class CopyGroups:
         targets = np.concatenate([e[1] for e in edges])
         if not len(sources):
             return cls.none(n_docs)
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
         graph = coo_matrix((np.ones(len(sources), np.int8), (sources, targets)), shape=(n_docs, n_docs))
         _, labels = connected_components(graph, directed=False)
         numbers = np.unique(np.concatenate([sources, targets]))
@@ -146,6 +156,10 @@ class CopyGroups:
         return np.sort(np.concatenate([keep, np.flatnonzero(~alone)[first]]))
 
     def distinct(self, pool: np.ndarray) -> int:
-        """How many passages of a pool mask remain once copies are counted once."""
-        groups = self.group[pool]
-        return int(np.count_nonzero(groups < 0)) + len(np.unique(groups[groups >= 0]))
+        """How many passages of a pool mask remain once copies are counted once (a pass over grouped passages
+        only: a few percent of an archive)."""
+        total = int(np.count_nonzero(pool))
+        if not len(self.members):
+            return total
+        in_pool = np.add.reduceat(pool[self.members].astype(np.int64), self.indptr[:-1])
+        return total - int(np.maximum(in_pool - 1, 0).sum())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE_FILE = "embeddings.sqlite"
+from .formats import CACHE_FILE
 
 
 class EmbeddingCache:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import charset_normalizer
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from .errors import ArticleError
 
@@ -52,9 +53,10 @@ class Article:
     encoding: str
 
 
-@dataclass(frozen=True)
-class SkippedFile:
-    """A corpus file that was not indexed, and why."""
+class FileProblem(BaseModel):
+    """A corpus file not (yet) in the index, and why: skipped by a build, failed, or pending in the watcher."""
+
+    model_config = ConfigDict(frozen=True)
 
     path: str
     reason: str
@@ -126,8 +128,8 @@ def _plain_line(line: str) -> str:
 class _NoAliasLoader(yaml.SafeLoader):
     """YAML without anchors and aliases: an alias bomb of a few hundred bytes expands to gigabytes."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
-        if getattr(self.peek_event(), "anchor", None):  # an anchor (&a) or an alias (*a)
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if getattr(self.peek_event(), "anchor", None):  # type: ignore[no-untyped-call]  # an anchor (&a) or an alias (*a)
             raise yaml.YAMLError("anchors and aliases (&name, *name) are not allowed in front matter")
         return super().compose_node(parent, index)  # type: ignore[arg-type]
 
@@ -229,23 +231,24 @@ def files_with_id(corpus: Path, article_id: str) -> list[Path]:
     return [p for p in iter_article_files(corpus) if article_id_for(p.relative_to(corpus).as_posix()) == article_id]
 
 
-def read_corpus(corpus: Path) -> tuple[list[Article], list[SkippedFile]]:
+def read_corpus(corpus: Path) -> tuple[list[Article], list[FileProblem]]:
     """Every readable article under corpus, plus the files skipped with their reasons."""
     articles: list[Article] = []
-    skipped: list[SkippedFile] = []
+    skipped: list[FileProblem] = []
     seen: dict[str, str] = {}
     for path in iter_article_files(corpus):
         relative = path.relative_to(corpus).as_posix()
         try:
             article = parse_article(path.read_bytes(), relative)
         except ArticleError as exc:
-            skipped.append(SkippedFile(relative, str(exc)))
+            skipped.append(FileProblem(path=relative, reason=str(exc)))
             continue
         except OSError as exc:
-            skipped.append(SkippedFile(relative, f"unreadable: {exc.strerror or exc}"))
+            skipped.append(FileProblem(path=relative, reason=f"unreadable: {exc.strerror or exc}"))
             continue
         if article.id in seen:
-            skipped.append(SkippedFile(relative, f"duplicate article id {article.id!r} (also {seen[article.id]})"))
+            skipped.append(FileProblem(path=relative,
+                                       reason=f"duplicate article id {article.id!r} (also {seen[article.id]})"))
             continue
         seen[article.id] = relative
         articles.append(article)

@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorrupt
+from .formats import POSTINGS_FILE, VOCAB_FILE
 from .ranking import Ranking
 
 K1 = 1.2
 B = 0.75
-VOCAB_FILE = "keyword-vocab.json"
-POSTINGS_FILE = "keyword-postings.npz"
 # Cached length-normalised weights are reused while the index-wide average length moves less than this.
 AVGDL_TOLERANCE = 0.02
 # Above this many matches, top_k finds candidates by a sampled threshold instead of listing every match.
@@ -72,6 +71,29 @@ class KeywordIndex:
         indptr = np.zeros(len(vocab) + 1, np.int64)
         np.cumsum(np.bincount(terms, minlength=len(vocab)), out=indptr[1:])
         return cls(vocab, indptr, docs[order].astype(np.int32), tfs[order].astype(np.int32), doc_len)
+
+    @classmethod
+    def merged(cls, parts: Sequence[tuple[KeywordIndex, np.ndarray]]) -> KeywordIndex:
+        """One postings index from the kept passages of several, renumbering terms and passages."""
+        vocab: dict[str, int] = {}
+        terms_out, docs_out, tfs_out, lengths = [], [], [], []
+        offset = 0
+        for index, keep in parts:
+            remap_terms = np.array([vocab.setdefault(t, len(vocab)) for t in index.vocab], np.int64)
+            new_number = np.full(index.n_docs, -1, np.int64)
+            new_number[keep] = np.arange(len(keep)) + offset
+            terms, docs, tfs = index.triples()
+            alive = new_number[docs] >= 0
+            terms_out.append(remap_terms[terms[alive]])
+            docs_out.append(new_number[docs[alive]])
+            tfs_out.append(tfs[alive])
+            lengths.append(index.doc_len[keep])
+            offset += len(keep)
+        ordered = sorted(vocab, key=vocab.__getitem__)
+        # Keep only terms that still occur, so deleted passages leave nothing behind in the vocabulary.
+        used, terms = np.unique(concat(terms_out, np.int64), return_inverse=True)
+        return cls.from_triples([ordered[i] for i in used], terms.astype(np.int64), concat(docs_out, np.int64),
+                                concat(tfs_out, np.int32), concat(lengths, np.int32))
 
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The postings as parallel (term id, passage, tf) arrays (for merging segments)."""

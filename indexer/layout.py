@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -12,16 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from .crash import reached
 from .errors import IndexBusy, IndexNotFound, IndexReadOnly
+from .formats import CACHE_DIR, CURRENT_FILE, GENERATIONS_DIR, LOCK_FILE, PENDING_FILE, SEGMENTS_DIR, TOMBSTONES_DIR
+from .ingest import FileProblem
 
-CURRENT_FILE = "CURRENT"
-GENERATIONS_DIR = "generations"
-SEGMENTS_DIR = "segments"
-TOMBSTONES_DIR = "tombstones"
-CACHE_DIR = "cache"
-LOCK_FILE = ".lock"
-PENDING_FILE = "pending.json"
+_PENDING = TypeAdapter(list[FileProblem])
 STAGING_PREFIX = ".staging-"
 KEEP_GENERATIONS = 2
 # Superseded generations stay this long, so a reader that opened one just before a swap can finish with it.
@@ -51,17 +48,16 @@ class IndexLayout:
         """A tombstones file, by the name a manifest records (None when the segment has none)."""
         return None if name is None else self.root / TOMBSTONES_DIR / name
 
-    def read_pending(self) -> list[dict[str, str]]:
+    def read_pending(self) -> list[FileProblem]:
         """Files a watcher has seen but not indexed yet, with why ([] when none or unreadable)."""
         try:
-            pending = json.loads((self.root / PENDING_FILE).read_text(encoding="utf-8"))
+            return _PENDING.validate_json((self.root / PENDING_FILE).read_bytes())
         except (OSError, ValueError):
             return []
-        return [p for p in pending if isinstance(p, dict)] if isinstance(pending, list) else []
 
-    def write_pending(self, pending: list[dict[str, str]]) -> None:
+    def write_pending(self, pending: list[FileProblem]) -> None:
         """Record the watcher's queue for `wenku info` and /api/health."""
-        self.write_durably(self.root / PENDING_FILE, json.dumps(pending, ensure_ascii=False).encode())
+        self.write_durably(self.root / PENDING_FILE, _PENDING.dump_json(pending))
 
     def current_generation(self) -> int | None:
         """The published generation number, or None if nothing was ever published."""

@@ -13,18 +13,10 @@ from .chunk import ChunkerSettings
 from .context import ContextSettings
 from .encoders import ModelInfo
 from .errors import IndexCorrupt, IndexOutdated
+from .formats import FORMAT_VERSION, MANIFEST_FILE
+from .ingest import FileProblem
 from .integrity import FileSum
 from .semantic_floor import SemanticFloor
-
-MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 4  # 4: checksums of segment files and tombstones
-
-
-class SkippedEntry(BaseModel):
-    """A corpus file left out of the index, with the reason."""
-
-    path: str
-    reason: str
 
 
 class Counts(BaseModel):
@@ -82,7 +74,7 @@ class Manifest(BaseModel):
     model_unavailable_reason: str | None = None
     semantic_floor: SemanticFloor | None = None
     segments: list[SegmentRef]
-    failed: list[SkippedEntry] = []
+    failed: list[FileProblem] = []
 
     def same_settings(self, tokenizer: TokenizerSettings, chunker: ChunkerSettings, context: ContextSettings,
                       model: ModelInfo | None) -> bool:

@@ -16,7 +16,7 @@ from .view import IndexView
 FACETS = ("speaker", "region", "source", "year")
 FACET_TOP = 20
 FACET_YEARS = 50
-
+JOINT = ("source", "year")  # facets of the article, labelling (nearly) every passage: counted together
 
 def highlight_terms(terms: list[str]) -> set[str]:
     """The query terms worth marking: its words, not the single characters a longer question also yields.
@@ -40,6 +40,16 @@ class Copies:
         """num's group (num alone if none) among passages the filters allow, earliest first."""
         members = self.groups.of(num)
         return [int(m) for m in (members if self.allowed is None else members[self.allowed[members]])] or [num]
+
+
+def dek(text: str, body_start: int, records: list[PassageRecord]) -> str | None:
+    """The article's subtitle: lines before its first passage that are neither speaker lines (ending in a colon)
+    nor section headlines."""
+    end = records[0].start if records else len(text)
+    headlines = {r.section for r in records}
+    lines = [line.strip() for line in text[body_start:end].splitlines()]
+    kept = [line for line in lines if line and not line.endswith(("：", ":")) and line not in headlines]
+    return "\n".join(kept) or None
 
 
 def citation(record: PassageRecord) -> str:
@@ -81,20 +91,56 @@ def hits(view: IndexView, analyzer: Analyzer, page: list[tuple[int, float]], key
     return results
 
 
+def _counts(view: IndexView, name: str, pool: np.ndarray, members: np.ndarray | None) -> np.ndarray:
+    """How many passages of the pool have each value of a facet (index 0: none, when some passages lack one)."""
+    labels = view.filters[name][0]
+    numbers, codes = view.labelled[name]
+    if members is not None:  # a short list (semantic, hybrid): look its passages up, not a pass over all
+        position = np.minimum(np.searchsorted(numbers, members), max(len(numbers) - 1, 0))
+        found = position[numbers[position] == members] if len(numbers) else position[:0]
+        return np.bincount(codes[found], minlength=len(labels))
+    return np.bincount(codes[pool[numbers]], minlength=len(labels))
+
+
+def _article_counts(view: IndexView, name: str, pool: np.ndarray) -> np.ndarray:
+    """How many articles of the pool have each value of a facet (one count per article and value)."""
+    labels = view.filters[name][0]
+    numbers, codes = view.labelled[name]
+    chosen = pool[numbers]
+    pairs = np.unique(view.filters["article"][1][numbers[chosen]].astype(np.int64) * len(labels) + codes[chosen])
+    return np.bincount(pairs % max(len(labels), 1), minlength=len(labels))
+
+
+def _joint_counts(view: IndexView, names: tuple[str, ...], pool: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts of several facets over one large pool in a single pass (their joint codes), then each one's."""
+    joint, sizes = view.joint_codes(names)
+    table = np.bincount(joint[pool], minlength=int(np.prod(sizes))).reshape(sizes)
+    return {name: table.sum(axis=tuple(a for a in range(len(names)) if a != axis))
+            for axis, name in enumerate(names)}
+
+
 def facets(view: IndexView, pools: dict[str, np.ndarray], articles: bool = False) -> Facets:
     """Counts of each facet over its pool (passages, or with `articles` distinct articles), passages without a
     value left out; most frequent first, years newest first."""
     counted: dict[str, list[FacetValue]] = {}
-    article_codes = view.filters["article"][1]
+    members: dict[int, np.ndarray | None] = {}
+    joint: dict[str, np.ndarray] = {}
     for name in FACETS:
-        labels = view.filters[name][0]
-        numbers, codes = view.labelled[name]
-        chosen = pools[name][numbers]
-        if articles:  # one count per (article, value) pair
-            pairs = np.unique(article_codes[numbers[chosen]].astype(np.int64) * len(labels) + codes[chosen])
-            counts = np.bincount(pairs % max(len(labels), 1), minlength=len(labels))
+        pool = pools[name]
+        if id(pool) not in members:
+            listed = np.flatnonzero(pool) if not articles else None
+            members[id(pool)] = listed if listed is not None and len(listed) * 64 < len(pool) else None
+        if not articles and members[id(pool)] is None and name in JOINT and not joint:
+            shared = [n for n in JOINT if pools[n] is pool]
+            if len(shared) > 1:
+                joint = _joint_counts(view, tuple(shared), pool)
+        if name in joint:
+            counts = joint[name]
+        elif articles:
+            counts = _article_counts(view, name, pool)
         else:
-            counts = np.bincount(codes[chosen], minlength=len(labels))
+            counts = _counts(view, name, pool, members[id(pool)])
+        labels = view.filters[name][0]
         present = [int(c) for c in np.flatnonzero(counts) if labels[c]]
         if name == "year":
             order = sorted(present, key=lambda c: labels[c], reverse=True)[:FACET_YEARS]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import browse, results
-from .analyzer import Analyzer, fold, highlight_html
+from .analyzer import Analyzer, highlight_html
+from .dictionary import load_words
 from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
 from .fusion import Candidates, Fusion, fuse, union
@@ -21,85 +21,22 @@ from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
 from .ranking import Ranking
-from .schema import (FILTER_NAMES, MAX_K, ArticleList, ArticleView, Facets, ListRequest, FileProblem, Filters, IndexInfo, Mode, PassageView,
-                     SearchRequest, SearchResponse, SimilarResponse)
+from .requests import FILTER_NAMES, MAX_K, Filters, ListRequest, Mode, SearchRequest
+from .retrieval import KeywordResult, Listing, Plan, by_date, fold_phrase, phrases
+from .schema import (
+    ArticleList,
+    ArticleView,
+    Facets,
+    IndexInfo,
+    PassageView,
+    SearchResponse,
+    SimilarResponse,
+)
 from .semantic_floor import FloorScorer
-from .store import PassageRecord
 from .view import IndexView
 
 MIN_DEPTH = 100
 HYBRID_WINDOW = 100
-_WHITESPACE = re.compile(r"\s+")
-_QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
-
-
-@dataclass(frozen=True)
-class KeywordResult:
-    """The keyword ranking (exact-phrase passages first), every passage's BM25 score, and which passages matched."""
-
-    ranking: Ranking
-    scores: np.ndarray
-    matched: np.ndarray
-    exact: frozenset[int]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """How one search runs: the mode served, fusion, the query vector, and the query's BM25 scores (computed once)."""
-
-    mode: Mode
-    ratio: float | None
-    fusion: Fusion
-    query: np.ndarray | None
-    keyword_scores: Callable[[], np.ndarray]
-
-
-@dataclass(frozen=True)
-class _Listing:
-    """One retrieval: the ranked list, the pool it walks, and each retriever's own list."""
-
-    ranked: Ranking
-    pool: np.ndarray
-    keyword: KeywordResult | None
-    semantic: Ranking | None
-
-
-def by_date(listing: _Listing, dates: np.ndarray, newest: bool, every_match: bool) -> Ranking:
-    """The list ordered by article date (undated last), ties in relevance order; keyword lists take every match."""
-    if every_match and listing.keyword is not None:
-        ids = np.flatnonzero(listing.pool)
-        scores = listing.keyword.scores[ids]
-        relevance = np.lexsort((ids, -scores))
-        ids, scores = ids[relevance], scores[relevance]
-    else:
-        ids, scores = listing.ranked.ids, listing.ranked.scores
-    keys = dates[ids].astype(np.int64)
-    keys = np.where(keys > 0, -keys if newest else keys, np.iinfo(np.int64).max)
-    order = np.lexsort((np.arange(len(ids)), keys))
-    return Ranking(ids[order], scores[order])
-
-
-def _dek(text: str, body_start: int, records: list[PassageRecord]) -> str | None:
-    """The article's subtitle: lines before its first passage that are neither speaker lines (ending in a colon)
-    nor section headlines."""
-    end = records[0].start if records else len(text)
-    headlines = {r.section for r in records}
-    lines = [line.strip() for line in text[body_start:end].splitlines()]
-    kept = [line for line in lines if line and not line.endswith(("：", ":")) and line not in headlines]
-    return "\n".join(kept) or None
-
-
-def _fold(text: str) -> str:
-    """Text folded for phrase containment: the analyzer's folding, without whitespace."""
-    return _WHITESPACE.sub("", fold(text))
-
-
-def _phrases(query: str) -> list[str]:
-    """Quoted segments of the query, or the whole query when it is one unbroken string."""
-    quoted = [_fold(m) for m in _QUOTED.findall(query)]
-    if quoted:
-        return [p for p in quoted if p]
-    return [_fold(query)] if not re.search(r"\s", query) and len(query) >= 2 else []
 
 
 def single_threaded_blas() -> None:
@@ -115,8 +52,10 @@ def single_threaded_blas() -> None:
 class Searcher:
     """A loaded index generation plus, when available, the encoder it was built with."""
 
-    def __init__(self, directory: Path, view: IndexView, encoder: Encoder | None,
-                 semantic_unavailable: str | None, floor: FloorScorer | None = None) -> None:
+    def __init__(self, layout: IndexLayout, directory: Path, view: IndexView, encoder: Encoder | None,
+                 semantic_unavailable: str | None, floor: FloorScorer | None = None,
+                 analyzer: Analyzer | None = None) -> None:
+        self.layout = layout
         self.directory = directory
         self.view = view
         self.manifest = view.manifest
@@ -124,7 +63,7 @@ class Searcher:
         self.semantic_unavailable = semantic_unavailable
         self.floor = floor
         self.fusion = Fusion()
-        self.analyzer = Analyzer(self.manifest.tokenizer)
+        self.analyzer = analyzer or Analyzer(self.manifest.tokenizer)
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
@@ -139,11 +78,16 @@ class Searcher:
         view = IndexView.open(layout, manifest, previous.view if previous else None)
         if int(np.count_nonzero(view.live)) != manifest.counts.passages:
             raise IndexCorrupt(f"{directory}: live passage count disagrees with the manifest")
+        tokenizer = manifest.tokenizer
+        if previous is not None and previous.manifest.tokenizer == tokenizer:
+            analyzer = previous.analyzer
+        else:
+            analyzer = Analyzer(tokenizer, load_words(layout.root, tokenizer.words) if tokenizer.words else None)
         if manifest.model is None:
             reason = "the index was built without an embedding model"
             if manifest.model_unavailable_reason:
                 reason += f" ({manifest.model_unavailable_reason})"
-            return cls(directory, view, None, reason)
+            return cls(layout, directory, view, None, reason, analyzer=analyzer)
         if view.segments and not view.has_vectors:
             raise IndexCorrupt(f"{directory}: the manifest names a model but a segment has no vectors")
         unavailable: str | None = None
@@ -164,7 +108,7 @@ class Searcher:
                  if manifest.semantic_floor is not None else None)
         if encoder is not None:
             single_threaded_blas()
-        return cls(directory, view, encoder, unavailable, floor)
+        return cls(layout, directory, view, encoder, unavailable, floor, analyzer)
 
     @property
     def modes(self) -> list[Mode]:
@@ -194,11 +138,11 @@ class Searcher:
                  allowed: np.ndarray | None) -> KeywordResult:
         """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
         ranking, matched = top_k(scores, depth, allowed)
-        phrases = _phrases(request.q)
+        wanted = phrases(request.q)
         exact: frozenset[int] = frozenset()
-        if phrases and len(ranking):
+        if wanted and len(ranking):
             texts = self.view.texts(ranking.ids.tolist())
-            found = np.array([all(p in _fold(texts[int(n)]) for p in phrases) for n in ranking.ids])
+            found = np.array([all(p in fold_phrase(texts[int(n)]) for p in wanted) for n in ranking.ids])
             exact = frozenset(ranking.ids[found].tolist())
             order = np.argsort(~found, kind="stable")
             ranking = Ranking(ranking.ids[order], ranking.scores[order])
@@ -237,7 +181,7 @@ class Searcher:
             return "semantic", 1.0
         return mode, ratio
 
-    def _retrieve(self, request: SearchRequest, plan: _Plan, allowed: np.ndarray | None, depth: int) -> _Listing:
+    def _retrieve(self, request: SearchRequest, plan: Plan, allowed: np.ndarray | None, depth: int) -> Listing:
         """Each retriever's list, their fusion, and the pool of every passage the list walks."""
         keyword: KeywordResult | None = None
         semantic: Ranking | None = None
@@ -259,7 +203,7 @@ class Searcher:
         else:
             pool = np.zeros(self.view.n_docs, bool)
             pool[ranked.ids] = True
-        return _Listing(ranked, pool, keyword, semantic)
+        return Listing(ranked, pool, keyword, semantic)
 
     def search(self, request: SearchRequest, fusion: Fusion | None = None, with_facets: bool = True) -> SearchResponse:
         """Run one search and return the response object (page, score breakdowns, facets)."""
@@ -274,13 +218,13 @@ class Searcher:
             assert self.encoder is not None
             query = self.encoder.encode_query(request.q)
         chosen = replace(fusion or self.fusion, semantic_ratio=ratio) if ratio is not None else self.fusion
-        plan = _Plan(mode, ratio, chosen, query, functools.cache(lambda: self.view.keyword_scores(terms)))
+        plan = Plan(mode, ratio, chosen, query, functools.cache(lambda: self.view.keyword_scores(terms)))
         # Fusion reads a fixed window of each list (as Elasticsearch's rank_window_size does): were it to deepen
         # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
         depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
         allowed = self.allowed(request)
         listing = self._retrieve(request, plan, allowed, depth)
-        copies = self.view.copies
+        copies = self.view.copies()
         collapse = request.collapse and bool(len(copies.members))
         total = copies.distinct(listing.pool) if collapse else int(np.count_nonzero(listing.pool))
         if mode == "keyword" and request.sort == "relevance" and collapse:
@@ -332,7 +276,7 @@ class Searcher:
         if found is None:
             raise NotFound(f"no article with id {article_id!r}")
         fields, records = found
-        fields["dek"] = _dek(str(fields["text"]), int(str(fields.pop("body_start"))), records)
+        fields["dek"] = results.dek(str(fields["text"]), int(str(fields.pop("body_start"))), records)
         passages = [PassageView(id=r.id, paragraph=r.paragraph, start=r.start, end=r.end, text=r.text,
                                 speaker=r.speaker, role=r.role, region=r.region, section=r.section,
                                 reporters=list(r.reporters)) for r in records]
@@ -370,9 +314,8 @@ class Searcher:
         """What the index holds, which modes are available, how it ranks, and the state of updates."""
         m = self.manifest
         model = m.model
-        root = self.directory.parent.parent
         return IndexInfo(
-            index=str(root), generation=m.generation, published_at=m.created_at, corpus=m.corpus,
+            index=str(self.layout.root), generation=m.generation, published_at=m.created_at, corpus=m.corpus,
             articles=m.counts.articles, passages=m.counts.passages, segments=len(m.segments),
             vectors=sum(s.vectors.count for s in self.view.segments if s.vectors) if model else None,
             model=model.name if model else None, backend=model.backend if model else None,
@@ -384,7 +327,5 @@ class Searcher:
             fusion={"method": self.fusion.method, "semantic_ratio": self.fusion.semantic_ratio,
                     **({"rrf_k": self.fusion.rrf_k} if self.fusion.method == "rrf" else {})},
             context=m.context.model_dump(), tokenizer=m.tokenizer.model_dump(), chunker=m.chunker.model_dump(),
-            failed=[FileProblem(path=f.path, reason=f.reason) for f in m.failed],
-            pending=[FileProblem.model_validate(p) for p in IndexLayout(root).read_pending()
-                     if isinstance(p.get("path"), str) and isinstance(p.get("reason"), str)],
+            failed=list(m.failed), pending=self.layout.read_pending(),
         )

@@ -16,20 +16,20 @@ from .chunk import Passage
 from .copies import COLUMNS
 from .dates import date_key
 from .errors import IndexCorrupt
+from .formats import SEGMENT_FILE, SEGMENT_VERSION, SIGNATURES_FILE, STORE_FILE
 from .ingest import Article
 from .integrity import FileSum, verify_files
 from .keyword import KeywordIndex
-from .store import STORE_FILE, Store, write_store
+from .store import Store, write_store
 from .vectors import VectorIndex, build_vector_index
 
-SEGMENT_FILE = "segment.json"
-SIGNATURES_FILE = "minhash.npy"
 FILTERS = ("speaker", "region", "article", "source", "year")
 
 
 class SegmentInfo(BaseModel):
     """What a segment holds; written last, so a segment without it is incomplete."""
 
+    version: int = 1  # segments written before the field are version 1
     id: str
     articles: int
     passages: int
@@ -59,8 +59,8 @@ def write_segment(directory: Path, segment_id: str, articles: Sequence[Article],
         index = VectorIndex(build_vector_index(vectors), owners, len(passages))
         index.save(directory)
         kind, count = index.kind, index.count
-    info = SegmentInfo(id=segment_id, articles=len(articles), passages=len(passages), terms=len(keyword.vocab),
-                       vector_index=kind, vectors=count)
+    info = SegmentInfo(version=SEGMENT_VERSION, id=segment_id, articles=len(articles), passages=len(passages),
+                       terms=len(keyword.vocab), vector_index=kind, vectors=count)
     (directory / SEGMENT_FILE).write_text(info.model_dump_json(), encoding="utf-8")
     return info
 
@@ -68,9 +68,13 @@ def write_segment(directory: Path, segment_id: str, articles: Sequence[Article],
 def read_segment_info(directory: Path) -> SegmentInfo:
     """A segment's info file; raise IndexCorrupt if the segment is incomplete."""
     try:
-        return SegmentInfo.model_validate(json.loads((directory / SEGMENT_FILE).read_text(encoding="utf-8")))
+        info = SegmentInfo.model_validate(json.loads((directory / SEGMENT_FILE).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"segment {directory.name} is incomplete or unreadable: {exc}") from exc
+    if not 1 <= info.version <= SEGMENT_VERSION:
+        raise IndexCorrupt(f"segment {directory.name} has format version {info.version}; this wenku reads up to "
+                           f"{SEGMENT_VERSION} (a newer wenku wrote it)")
+    return info
 
 
 # What a damaged file raises when it is read: each becomes IndexCorrupt at the place it is loaded.

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import IndexCorrupt
 from .floor_texts import TOPICS
+from .formats import FLOOR_FILE
 
-FLOOR_FILE = "semantic-floor.npy"
 # Percentile of unrelated pairs' standard scores that the floor sits at; chosen on the dev sets (benchmarks/README).
 DEFAULT_PERCENTILE = 97.5
 Embed = Callable[[Sequence[str]], np.ndarray]

@@ -9,13 +9,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .chunk import Passage
 from .dates import year_of
 from .errors import IndexCorrupt
 from .ingest import Article
 
-STORE_FILE = "store.sqlite"
 _SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT, url TEXT,
@@ -54,7 +54,7 @@ class PassageRecord:
     url: str | None = None
 
 
-def _record(row: tuple) -> PassageRecord:
+def _record(row: tuple[Any, ...]) -> PassageRecord:
     values = list(row)
     values[13] = tuple(json.loads(values[13]))
     return PassageRecord(*values)

@@ -18,10 +18,9 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorrupt
+from .formats import OWNERS_FILE, VECTORS_FILE
 from .ranking import Ranking
 
-VECTORS_FILE = "vectors.faiss"
-OWNERS_FILE = "vector-owners.npy"
 # Up to this many vectors an exact scan costs about a millisecond (3 ms at 20k, measured); above it HNSW.
 EXACT_MAX = 10_000
 HNSW_M = 32
@@ -149,7 +148,7 @@ class VectorIndex:
         if len(similarity) == 0:
             return np.zeros(0, np.float32)
         best = np.maximum.reduceat(similarity, firsts)
-        return ((similarity[firsts] + best) / 2).astype(np.float32)
+        return np.asarray((similarity[firsts] + best) / 2, np.float32)
 
     def _top(self, passages: np.ndarray, scores: np.ndarray, depth: int) -> Ranking:
         """The `depth` best of the given passages, best first, ties by passage number."""
@@ -206,4 +205,4 @@ class VectorIndex:
 
     def vector(self, passage: int) -> np.ndarray:
         """The passage's whole-text vector, shape (1, dimension)."""
-        return self.matrix[int(self.starts[passage])].reshape(1, -1).copy()
+        return np.array(self.matrix[int(self.starts[passage])].reshape(1, -1))

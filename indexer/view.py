@@ -44,6 +44,7 @@ class IndexView:
         self.dates = (np.concatenate([segment.dates for segment in self.segments]) if self.segments
                       else np.zeros(0, np.int32))
         self._copies: CopyGroups | None = None
+        self._cache: dict[tuple[str, ...], tuple[np.ndarray, tuple[int, ...]]] = {}
         self._copies_lock = threading.Lock()
         # Passages that have a label, with its code: facets count only these (news has few speakers).
         self.labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -65,7 +66,19 @@ class IndexView:
             tombstones.append(Tombstones.read(layout.tombstones_file(ref.tombstones), ref.tombstones_sha256))
         return cls(manifest, segments, tombstones)
 
-    @property
+    def joint_codes(self, names: tuple[str, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """One code per passage for several filters at once (and the number of labels of each), so facets that
+        label most passages (year, source) are counted in one pass over a large result pool, not one each."""
+        key = ("joint", *names)
+        found = self._cache.get(key)
+        if found is None:
+            sizes = tuple(len(self.filters[name][0]) for name in names)
+            joint = np.zeros(self.n_docs, np.int64)
+            for name, size in zip(names, sizes):
+                joint = joint * size + self.filters[name][1]
+            found = self._cache[key] = (joint, sizes)
+        return found
+
     def copies(self) -> CopyGroups:
         """Groups of syndicated copies among live passages, found on first use (segments without signatures: none)."""
         if self._copies is None:

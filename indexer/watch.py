@@ -12,7 +12,7 @@ from watchdog.observers import Observer
 
 from .build import build_index, open_writer
 from .errors import ArticleError, WenkuError
-from .ingest import ARTICLE_SUFFIXES, Article, SkippedFile, article_id_for, parse_article
+from .ingest import ARTICLE_SUFFIXES, Article, FileProblem, article_id_for, parse_article
 from .layout import IndexLayout
 
 Log = Callable[[str], None]
@@ -69,7 +69,7 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
     """Index the current state of some corpus paths: new or changed files in, vanished ones out."""
     layout = IndexLayout(index_dir)
     upserts: list[Article] = []
-    failures: list[SkippedFile] = []
+    failures: list[FileProblem] = []
     deletes: list[str] = []
     for relative in paths:
         path = corpus / relative
@@ -78,13 +78,13 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
         except FileNotFoundError:
             deletes.append(article_id_for(relative))
         except (ArticleError, OSError) as exc:
-            failures.append(SkippedFile(relative, str(exc)))
+            failures.append(FileProblem(path=relative, reason=str(exc)))
             log(f"skipped {relative}: {exc}")
     with layout.writer_lock(WRITER_WAIT):
         writer = open_writer(layout, model, log=log)
         live = writer.live_articles(deletes)
         known = [f for f in (writer.base.failed if writer.base else []) if f.path not in paths]
-        failed = [SkippedFile(f.path, f.reason) for f in known] + failures
+        failed = [*known, *failures]
         report = writer.apply(corpus, upserts, [d for d in deletes if d in live], failed=failed)
     if report.added or report.removed:
         log(f"generation {report.manifest.generation if report.manifest else '?'}: "
@@ -118,7 +118,8 @@ def watch_corpus(corpus: Path, index_dir: Path, model: str | None, *, settle: fl
             settled = [p for p in settled if p not in unstable]
             if sorted(waiting + unstable) != shown:
                 shown = sorted(waiting + unstable)
-                layout.write_pending([{"path": p, "reason": "waiting for the file to stop changing"} for p in shown])
+                layout.write_pending([FileProblem(path=p, reason="waiting for the file to stop changing")
+                                      for p in shown])
             if settled:
                 try:
                     sync_paths(corpus, index_dir, settled, model, log)

@@ -17,23 +17,25 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .analyzer import Analyzer, TokenizerSettings
+from .analyzer import TRADITIONAL_TO_SIMPLIFIED, Analyzer, TokenizerSettings
 from .chunk import ChunkerSettings, Passage, chunk_article
 from .context import ContextSettings, embedding_inputs, passage_context
+from .copies import SETTINGS as COPIES
+from .copies import signatures
 from .crash import reached
+from .dictionary import Entry, digest, load_words, merge, names, save_words
 from .embedding_cache import EmbeddingCache
 from .encoders import Encoder, ModelInfo
 from .errors import IndexCorrupt, ModelMismatch
-from .ingest import Article, SkippedFile
+from .formats import STORE_FILE, tombstones_name
+from .ingest import Article, FileProblem
 from .integrity import file_sums, verify_files
-from .keyword import KeywordIndex, concat
+from .keyword import KeywordIndex
 from .layout import IndexLayout
-from .manifest import Counts, Manifest, SegmentRef, SkippedEntry, Tombstones
-from .copies import SETTINGS as COPIES
-from .copies import signatures
+from .manifest import Counts, Manifest, SegmentRef, Tombstones
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
 from .semantic_floor import DEFAULT_PERCENTILE, FloorScorer, calibrate, texts_digest
-from .store import STORE_FILE, Store
+from .store import Store
 
 Log = Callable[[str], None]
 MAX_SEGMENTS = 8
@@ -70,14 +72,13 @@ class IndexWriter:
     def __init__(self, layout: IndexLayout, base: Manifest | None, encoder: Encoder | None, *,
                  unavailable: str | None = None, log: Log = print, progress: bool = False,
                  context: ContextSettings | None = None, floor_percentile: float = DEFAULT_PERCENTILE,
-                 window_chars: int | None = None) -> None:
+                 window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> None:
         self.layout = layout
         self.encoder = encoder
         self.unavailable = unavailable
         self.log = log
         self.progress = progress
-        self.analyzer = Analyzer()
-        self.tokenizer: TokenizerSettings = self.analyzer.settings
+        self._choose_words(base, dictionary)
         limit = encoder.max_passage_chars() if encoder else None
         # Only the flags of a given `context` count: its budget always follows the model.
         self.context = ContextSettings.for_model(limit, *((context.keyword, context.semantic) if context else ()))
@@ -90,6 +91,34 @@ class IndexWriter:
         self.floor_percentile = floor_percentile
         self.model: ModelInfo | None = encoder.info if encoder else None
         self.base = base
+
+    def _choose_words(self, base: Manifest | None, dictionary: Sequence[Entry] | None) -> None:
+        """Analysis settings: the index's own when the user dictionary is unchanged (`dictionary` None keeps it),
+        else new ones whose word list is made at the next full build (see _settle_words)."""
+        kept = base.tokenizer if base else None
+        self.user_words = list(dictionary) if dictionary is not None else None
+        wanted = (digest(dictionary) if dictionary else None) if dictionary is not None else \
+            (kept.dictionary if kept else None)
+        self.tokenizer: TokenizerSettings = TokenizerSettings(script=TRADITIONAL_TO_SIMPLIFIED, dictionary=wanted)
+        if kept is not None and kept.words is not None and kept.model_copy(update={"words": None}) == self.tokenizer:
+            self.tokenizer = kept
+            self.analyzer = Analyzer(kept, load_words(self.layout.root, kept.words))
+        else:
+            self.analyzer = Analyzer(self.tokenizer)  # replaced once the word list is made
+
+    def _settle_words(self, passages: Sequence[Passage]) -> None:
+        """On a full build: the word list is the user's words plus the speakers and regions of these passages."""
+        if self.tokenizer.words is not None:
+            return
+        user = self.user_words
+        if user is None:
+            user = load_words(self.layout.root, self.tokenizer.dictionary) if self.tokenizer.dictionary else []
+        if user:
+            save_words(self.layout.root, user, self.layout.write_durably)  # kept for rebuilds that keep it
+        entries = merge(user, names([n for p in passages for n in (p.speaker, p.region)]))
+        sha = save_words(self.layout.root, entries, self.layout.write_durably)
+        self.tokenizer = self.tokenizer.model_copy(update={"words": sha})
+        self.analyzer = Analyzer(self.tokenizer, entries)
 
     @property
     def incremental(self) -> bool:
@@ -126,7 +155,7 @@ class IndexWriter:
             self._tombstones(ref)
 
     def apply(self, corpus: Path, upserts: Sequence[Article], deletes: Sequence[str], *, rebuild: bool = False,
-              failed: Sequence[SkippedFile] | None = None) -> UpdateReport:
+              failed: Sequence[FileProblem] | None = None) -> UpdateReport:
         """Publish a generation with `upserts` added or replaced and `deletes` removed (everything when rebuilding).
 
         `failed` replaces the manifest's list of unreadable files (None keeps it). Nothing changed: nothing published.
@@ -142,7 +171,7 @@ class IndexWriter:
         removed = [article_id for article_id in deletes if article_id in live]
         for article_id in [a.id for a in fresh if a.id in live] + removed:
             self._bury(by_segment[live[article_id][0]], article_id)
-        failures = None if failed is None else [SkippedEntry(path=f.path, reason=f.reason) for f in failed]
+        failures = None if failed is None else list(failed)
         report = UpdateReport(unchanged=len(upserts) - len(fresh), removed=removed)
         if not (fresh or removed or rebuild or (failures is not None and self.base and failures != self.base.failed)):
             report.manifest = self.base
@@ -169,6 +198,7 @@ class IndexWriter:
     def _new_segment(self, articles: Sequence[Article]) -> tuple[SegmentRef, dict[str, int], int, int]:
         """Chunk, analyse and embed new articles into a new segment (cost proportional to them alone)."""
         passages = self._chunk(articles)
+        self._settle_words(passages)
         titles = {a.id: a.title for a in articles}
         term_lists = [self._terms(titles[p.article_id], p) for p in
                       tqdm(passages, desc="analysing", unit="passage", disable=not self.progress, leave=False)]
@@ -283,17 +313,18 @@ class IndexWriter:
         if articles:
             vectors = np.concatenate(vector_parts) if self.encoder is not None else None
             owners = np.concatenate(owner_parts) if self.encoder is not None else None
-            ref = self._write(articles, passages, _merge_postings(term_parts), vectors, owners,
+            ref = self._write(articles, passages, KeywordIndex.merged(term_parts), vectors, owners,
                               np.concatenate(signature_parts), "merge")
             states.append(_SegmentState(ref, Tombstones()))
         return len(victims)
 
-    def _publish(self, corpus: Path, states: list[_SegmentState], failures: list[SkippedEntry] | None) -> Manifest:
+    def _publish(self, corpus: Path, states: list[_SegmentState], failures: list[FileProblem] | None) -> Manifest:
         """Write changed tombstones and the manifest, swap CURRENT, then clean up what nothing uses."""
+        self._settle_words([])  # a full build with nothing to index still settles its word list
         generation = self.layout.next_generation()
         for state in states:
             if state.changed:
-                name = f"{state.ref.id}-{generation:06d}.json"
+                name = tombstones_name(state.ref.id, generation)
                 path = self.layout.tombstones_file(name)
                 assert path is not None
                 data = state.tombstones.model_dump_json().encode()
@@ -309,7 +340,7 @@ class IndexWriter:
             failures = self.base.failed if self.base else []
         manifest = Manifest(
             generation=generation,
-            created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
             corpus=str(corpus.resolve()),
             counts=Counts(articles=sum(r.articles - r.deleted_articles for r in refs),
                           passages=sum(r.passages - r.deleted_passages for r in refs)),
@@ -352,26 +383,3 @@ class IndexWriter:
                     referenced.add(ref.tombstones)
         self.layout.sweep(referenced)
         reached("files-swept")
-
-
-def _merge_postings(parts: Sequence[tuple[KeywordIndex, np.ndarray]]) -> KeywordIndex:
-    """One postings index from the kept passages of several, renumbering terms and passages."""
-    vocab: dict[str, int] = {}
-    terms_out, docs_out, tfs_out, lengths = [], [], [], []
-    offset = 0
-    for index, keep in parts:
-        remap_terms = np.array([vocab.setdefault(t, len(vocab)) for t in index.vocab], np.int64)
-        new_number = np.full(index.n_docs, -1, np.int64)
-        new_number[keep] = np.arange(len(keep)) + offset
-        terms, docs, tfs = index.triples()
-        alive = new_number[docs] >= 0
-        terms_out.append(remap_terms[terms[alive]])
-        docs_out.append(new_number[docs[alive]])
-        tfs_out.append(tfs[alive])
-        lengths.append(index.doc_len[keep])
-        offset += len(keep)
-    ordered = sorted(vocab, key=vocab.__getitem__)
-    # Keep only terms that still occur, so deleted passages leave nothing behind in the vocabulary.
-    used, terms = np.unique(concat(terms_out, np.int64), return_inverse=True)
-    return KeywordIndex.from_triples([ordered[i] for i in used], terms.astype(np.int64), concat(docs_out, np.int64),
-                                     concat(tfs_out, np.int32), concat(lengths, np.int32))

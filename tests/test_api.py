@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from indexer.build import build_index
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 from webapp import create_app
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from indexer.errors import QueryError
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 from webapp import create_app
 

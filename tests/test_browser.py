@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import running_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -114,6 +113,7 @@ def test_archive_features_in_the_page(archive_server: str, archive: dict, browse
     page = browser.new_page(java_script_enabled=False, viewport={"width": width, "height": 900})
     page.goto(archive_server + "/")
     page.fill("input[name=q]", "经济日报 创刊40周年")
+    page.click("details.options summary")  # 时间与排序 opens
     page.fill("input[name=date_from]", "2023")
     page.select_option("select[name=sort]", "newest")
     page.click("form.search button[type=submit]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import SEED
+
 from indexer.chunk import ChunkerSettings, chunk_article, is_complete, parse_speaker, split_windows
 from indexer.ingest import Article, parse_article
 

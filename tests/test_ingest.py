@@ -5,24 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import GB18030_TEXT, GBK_TEXT, READABLE_ARTICLES, SKIPPED_FILES, UTF8_BOM_TEXT, UTF16_TEXT
 
-from conftest import GB18030_TEXT, GBK_TEXT, READABLE_ARTICLES, SKIPPED_FILES, UTF16_TEXT, UTF8_BOM_TEXT
 from indexer.errors import ArticleError
 from indexer.ingest import article_id_for, decode_bytes, parse_article, read_corpus
-
 
 TRADITIONAL = ("臺灣新竹科學園區的半導體產業持續成長，政府宣布將投資新的研發中心。\n\n記者會上，經濟部長表示，"
                "這項計畫將帶動上下游廠商進駐，創造數千個就業機會。")
 
 
 @pytest.mark.parametrize(("raw", "text", "encoding"), [
-    ("纯文本".encode("utf-8"), "纯文本", "utf-8"),
+    ("纯文本".encode(), "纯文本", "utf-8"),
     (UTF8_BOM_TEXT.encode("utf-8-sig"), UTF8_BOM_TEXT, "utf-8-sig"),
     (b"\xff\xfe" + UTF16_TEXT.encode("utf-16-le"), UTF16_TEXT, "utf-16"),
     (b"\xfe\xff" + UTF16_TEXT.encode("utf-16-be"), UTF16_TEXT, "utf-16"),
     (GBK_TEXT.encode("gbk"), GBK_TEXT, "gb18030"),
     (GB18030_TEXT.encode("gb18030"), GB18030_TEXT, "gb18030"),
-    ("日文「ガンダム」と韓文한국어、俄文Москва。".encode("utf-8"), "日文「ガンダム」と韓文한국어、俄文Москва。", "utf-8"),
+    ("日文「ガンダム」と韓文한국어、俄文Москва。".encode(), "日文「ガンダム」と韓文한국어、俄文Москва。", "utf-8"),
     ("日文「ガンダム」の資料。".encode("gb18030"), "日文「ガンダム」の資料。", "gb18030"),
     # Without a BOM, and in Big5: found by charset-normalizer (issue 10), misread or refused before.
     (UTF16_TEXT.encode("utf-16-le"), UTF16_TEXT, "utf-16-le"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -12,20 +13,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import quiet
+
 from indexer.build import add_files, build_index
 from indexer.check import check_index
 from indexer.cli import main
 from indexer.crash import CRASH_ENV, STEPS
 from indexer.errors import IndexCorrupt, IndexReadOnly
-from indexer.keyword import POSTINGS_FILE, VOCAB_FILE
+from indexer.formats import POSTINGS_FILE, SEGMENT_FILE, SEGMENT_VERSION, STORE_FILE, VOCAB_FILE
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
-from indexer.segment import SEGMENT_FILE, Segment
-from indexer.store import STORE_FILE
+from indexer.segment import Segment, read_segment_info
 from indexer.writer import MAX_SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,8 @@ WRITER = textwrap.dedent("""
     from indexer.build import add_files
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     add_files(corpus, index, [("a1.txt", "改写\\n\\n替换后的第一篇写着雪山索道。".encode()),
-                              ("fresh.txt", "新文\\n\\n崩溃窗口里写入的文章谈到沙漠驼队。".encode())], log=lambda _: None)
+                              ("fresh.txt", "新文\\n\\n崩溃窗口里写入的文章谈到沙漠驼队。".encode())],
+              log=lambda _: None)
     print("acknowledged", flush=True)
 """)
 
@@ -201,3 +202,15 @@ def test_a_read_only_index_serves_readers_and_tells_writers_why(tmp_path: Path) 
         assert "Traceback" not in result.output
     finally:
         subprocess.run(["umount", "-l", str(mounted)], check=True)  # lazily: this process still maps its files
+
+
+def test_a_segment_from_a_newer_format_is_refused_in_one_line(keyword_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(keyword_index, index)
+    segment = next((index / "segments").iterdir())
+    info = json.loads((segment / SEGMENT_FILE).read_text(encoding="utf-8"))
+    assert info["version"] == SEGMENT_VERSION  # new segments say which format they are
+    (segment / SEGMENT_FILE).write_text(json.dumps({**info, "version": SEGMENT_VERSION + 1}), encoding="utf-8")
+    expected = rf"format version {SEGMENT_VERSION + 1}; this wenku reads up to {SEGMENT_VERSION} \(a newer"
+    with pytest.raises(IndexCorrupt, match=expected):
+        read_segment_info(segment)

@@ -12,16 +12,16 @@ import textwrap
 import threading
 import time
 import urllib.request
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-
 from conftest import SEED, SHARED_DATA, quiet, running_server
+
 from indexer.build import add_files, build_index
 from indexer.ingest import read_corpus
 from indexer.layout import IndexLayout
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 
 TOKEN = "test-token-0123456789abcdef"
@@ -160,7 +160,8 @@ def test_every_worker_serves_a_new_generation_within_a_second(tmp_path: Path) ->
         published = time.monotonic()
         time.sleep(1.0)
         seen = [get_json(f"{base}/api/health")[2]["generation"] for _ in range(30)]
-        assert set(seen) == {report.manifest.generation}, f"stale generations {seen} after {time.monotonic() - published:.2f} s"
+        waited = time.monotonic() - published
+        assert set(seen) == {report.manifest.generation}, f"stale generations {seen} after {waited:.2f} s"
 
 
 def test_serve_builds_a_missing_index_first(tmp_path: Path) -> None:

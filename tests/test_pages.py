@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from pathlib import Path
+from urllib.parse import unquote
 
 from webapp import create_app
 

@@ -13,13 +13,13 @@ import pytest
 
 from indexer.build import build_index
 from indexer.encoders import load_encoder
-from indexer.fusion import Fusion
 from indexer.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable, QueryError
+from indexer.formats import VECTORS_FILE
+from indexer.fusion import Fusion
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
-from indexer.schema import MAX_QUERY_CHARS, SearchRequest
+from indexer.requests import MAX_QUERY_CHARS, SearchRequest
 from indexer.searcher import Searcher
-from indexer.vectors import VECTORS_FILE
 
 MODES = ("hybrid", "semantic", "keyword")
 HOSTILE = ['"', '""', '"新能源', "新能源 AND 产业园 OR NOT 食品", "(((", ")", "*", "产业*", "a:b", "-发展",

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import quiet
+
 from indexer.build import add_files, build_index, remove_articles
 from indexer.errors import ArticleError, NotFound
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
-from indexer.schema import SearchRequest
+from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 from indexer.watch import watch_corpus
 from indexer.writer import MAX_SEGMENTS

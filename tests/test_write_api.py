@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_api import check
 
 from indexer.build import build_index
-from test_api import check
 from webapp import create_app
 
 TOKEN = "s3cret-token-for-tests"
@@ -43,7 +43,8 @@ def test_json_article_is_stored_indexed_and_searchable(setup, openapi: dict) -> 
     assert stored.exists() and "title: 海上风电" in stored.read_text(encoding="utf-8")
     hits = client.get("/api/search?q=海上风电装备产业园&mode=keyword").get_json()["results"]
     assert hits[0]["article_id"] == body["id"] and hits[0]["date"] == "2026-11-26"
-    again = client.post("/api/articles", json={**ARTICLE, "id": body["id"], "text": "改写：海上风电二期。"}, headers=AUTH)
+    again = client.post("/api/articles", json={**ARTICLE, "id": body["id"], "text": "改写：海上风电二期。"},
+                        headers=AUTH)
     assert again.status_code == 200 and again.get_json()["replaced"] is True
     assert client.get(f"/api/articles/{body['id']}").get_json()["passages"][0]["text"] == "改写：海上风电二期。"
 
@@ -123,7 +124,8 @@ def test_write_routes_are_off_without_a_token(keyword_index: Path, openapi: dict
 
 def test_ids_that_differ_in_case_or_width_are_one_article_and_one_file(setup) -> None:
     client, corpus = setup
-    for name, text in (("dup.txt", "小写写的是冬至汤圆。"), ("Dup.txt", "大写写的是元宵花灯。"), ("ＤＵＰ.txt", "全角写的是端午龙舟。")):
+    for name, text in (("dup.txt", "小写写的是冬至汤圆。"), ("Dup.txt", "大写写的是元宵花灯。"),
+                       ("ＤＵＰ.txt", "全角写的是端午龙舟。")):
         response = client.post("/api/articles", data={"file": (io.BytesIO(f"标题\n\n{text}".encode()), name)},
                                headers=AUTH, content_type="multipart/form-data")
         assert response.status_code in (200, 201) and response.get_json()["id"] == "dup"
@@ -142,8 +144,8 @@ def test_one_line_and_unpunctuated_articles_are_indexed(setup) -> None:
     one_line = client.post("/api/articles", data={"file": (io.BytesIO("单行文章写的是秋季运动会".encode()), "one.txt")},
                            headers=AUTH, content_type="multipart/form-data")
     assert one_line.status_code == 201 and one_line.get_json()["passages"] == 1
-    last = client.post("/api/articles", json={"title": "末句", "text": "第一段说完了。\n\n最后一句没有标点说的是冬季长跑"},
-                       headers=AUTH)
+    last = client.post("/api/articles", headers=AUTH,
+                       json={"title": "末句", "text": "第一段说完了。\n\n最后一句没有标点说的是冬季长跑"})
     assert last.status_code == 201 and last.get_json()["passages"] == 2
     hits = client.get("/api/search?q=秋季运动会&mode=keyword").get_json()["results"]
     assert hits and hits[0]["article_id"] == "one"

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 from pathlib import Path
 
 import yaml
@@ -16,12 +15,15 @@ from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from indexer.build import add_files, remove_articles
-from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable,
-                            IndexReadOnly, NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
-from indexer.ingest import article_id_for
+from indexer.errors import (
+    QueryError,
+    Unauthorized,
+    WritesDisabled,
+)
 from indexer.export import FORMATS, export
-from indexer.schema import (FILTER_NAMES, ArticleInput, ArticleRemoved, ArticleWritten, ErrorDetail, ErrorResponse,
-                            ExportRequest, Filters, Health, ListRequest, SearchRequest)
+from indexer.ingest import article_id_for
+from indexer.requests import FILTER_NAMES, ExportRequest, Filters, ListRequest, SearchRequest
+from indexer.schema import ArticleInput, ArticleRemoved, ArticleWritten, Health
 
 from .holder import current_holder, current_searcher
 from .openapi import openapi_document

@@ -8,8 +8,20 @@ import sqlite3
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import (ArticleError, IndexBusy, IndexCorrupt, IndexNotFound, IndexReadOnly, ModelMismatch,
-                            ModelUnavailable, NotFound, QueryError, Unauthorized, WenkuError, WritesDisabled)
+from indexer.errors import (
+    ArticleError,
+    IndexBusy,
+    IndexCorrupt,
+    IndexNotFound,
+    IndexReadOnly,
+    ModelMismatch,
+    ModelUnavailable,
+    NotFound,
+    QueryError,
+    Unauthorized,
+    WenkuError,
+    WritesDisabled,
+)
 from indexer.schema import ErrorDetail, ErrorResponse
 
 from . import messages

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 from flask import current_app, g
@@ -15,7 +14,12 @@ from indexer.searcher import Searcher
 
 
 class SearcherHolder:
-    """Loads the index and model once; checks CURRENT at most every `reload_interval` seconds."""
+    """Loads the index and model once; a new generation is opened and prepared off the request path.
+
+    With a positive `reload_interval`, a daemon thread checks CURRENT that often and swaps the new generation in
+    once it is fully open (its copy groups found: 2.3 s at 1M passages), so no request waits for it; with 0, each
+    request checks (tests that publish and query at once).
+    """
 
     def __init__(self, index_dir: Path, model: str | None, reload_interval: float = 0.5) -> None:
         self.layout = IndexLayout(index_dir)
@@ -25,8 +29,15 @@ class SearcherHolder:
         self._searcher: Searcher | None = None
         self._encoder: Encoder | None = None
         self._error: WenkuError | None = None
-        self._checked = 0.0
         self._refresh()
+        if reload_interval > 0:
+            threading.Thread(target=self._follow, name="wenku-generation-follower", daemon=True).start()
+
+    def _follow(self) -> None:
+        """Check CURRENT every reload_interval seconds for as long as the process runs."""
+        tick = threading.Event()
+        while not tick.wait(self.reload_interval):
+            self.refresh()
 
     def _refresh(self) -> None:
         """Open the published generation if it differs from the loaded one; keep serving the old one on failure."""
@@ -35,6 +46,7 @@ class SearcherHolder:
             return
         try:
             searcher = Searcher.open(self.layout.root, self.model, encoder=self._encoder, previous=self._searcher)
+            searcher.view.copies()  # found now, not by the first search that collapses copies
         except WenkuError as exc:
             self._error = exc
             return
@@ -46,16 +58,11 @@ class SearcherHolder:
         """Pick up a generation this process has just published, without waiting for the next check."""
         with self._lock:
             self._refresh()
-            self._checked = time.monotonic()
 
     def get(self) -> Searcher:
         """The current searcher; raise the loading error if no index could be opened."""
-        now = time.monotonic()
-        if now - self._checked >= self.reload_interval:
-            with self._lock:
-                if now - self._checked >= self.reload_interval:
-                    self._refresh()
-                    self._checked = now
+        if self.reload_interval <= 0:
+            self.refresh()
         if self._searcher is None:
             assert self._error is not None
             raise self._error
@@ -64,12 +71,13 @@ class SearcherHolder:
 
 def current_holder() -> SearcherHolder:
     """The holder of the app handling this request."""
-    return current_app.extensions["wenku"]
+    holder: SearcherHolder = current_app.extensions["wenku"]
+    return holder
 
 
 def current_searcher() -> Searcher:
     """The searcher for this request; every use within one request sees the same generation."""
-    searcher = g.get("wenku_searcher")
+    searcher: Searcher | None = g.get("wenku_searcher")
     if searcher is None:
         searcher = current_holder().get()
         g.wenku_searcher = searcher

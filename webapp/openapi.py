@@ -8,9 +8,19 @@ from typing import Any
 from pydantic import BaseModel
 
 from indexer.export import FORMATS
-from indexer.schema import (FILTER_NAMES, MAX_EXPORT, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, ArticleInput,
-                            ArticleList, ArticleRemoved, ArticleView, ArticleWritten, ErrorResponse, Facets, Filters,
-                            Health, SearchResponse, SimilarResponse)
+from indexer.requests import FILTER_NAMES, MAX_EXPORT, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, Filters
+from indexer.schema import (
+    ArticleInput,
+    ArticleList,
+    ArticleRemoved,
+    ArticleView,
+    ArticleWritten,
+    ErrorResponse,
+    Facets,
+    Health,
+    SearchResponse,
+    SimilarResponse,
+)
 
 _REF = "#/components/schemas/{model}"
 
@@ -52,8 +62,8 @@ def _body_property(param: dict[str, Any]) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """Every /api route, its parameters, and its response and error schemas."""
     schemas: dict[str, Any] = {}
-    models: list[type[BaseModel]] = [SearchResponse, ArticleList, Facets, ArticleView, SimilarResponse, Health, ErrorResponse,
-                                     ArticleInput, ArticleWritten, ArticleRemoved]
+    models: list[type[BaseModel]] = [SearchResponse, ArticleList, Facets, ArticleView, SimilarResponse, Health,
+                                     ErrorResponse, ArticleInput, ArticleWritten, ArticleRemoved]
     for model in models:
         schema = model.model_json_schema(ref_template=_REF)
         schemas.update(schema.pop("$defs", {}))

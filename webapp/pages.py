@@ -8,7 +8,8 @@ from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError, WenkuError
-from indexer.schema import FILTER_NAMES, MODES, ListRequest, SearchRequest, SearchResponse
+from indexer.requests import FILTER_NAMES, MODES, ListRequest, SearchRequest
+from indexer.schema import SearchResponse
 
 from . import messages
 from .errors import page_message
@@ -41,14 +42,16 @@ def page_url(endpoint: str | None = None, remove: tuple[str, str] | None = None,
         args.pop("page", None)
     for name, value in changes.items():
         args.setlist(name, [] if value in (None, "") else value if isinstance(value, list) else [value])
-    return url_for(endpoint or request.endpoint or "pages.search", **args.to_dict(flat=False))
+    values: dict[str, Any] = args.to_dict(flat=False)
+    return url_for(endpoint or request.endpoint or "pages.search", **values)
 
 
 def export_url(fmt: str) -> str:
     """The current search as an export (the API's first MAX_EXPORT results from the start of the list)."""
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in KEPT and k != "page"])
     args["format"] = fmt
-    return url_for("api.search", **args.to_dict(flat=False))
+    values: dict[str, Any] = args.to_dict(flat=False)
+    return url_for("api.search", **values)
 
 
 def anchor(passage_id: str) -> str:
@@ -60,7 +63,8 @@ def anchor(passage_id: str) -> str:
 def helpers() -> dict[str, Any]:
     return {"page_url": page_url, "anchor": anchor, "MODE_LABELS": MODE_LABELS, "FILTER_LABELS": FILTER_LABELS,
             "SORT_LABELS": SORT_LABELS, "RATIO_CHOICES": RATIO_CHOICES, "FACET_NAMES": FACET_NAMES,
-            "DATE_LABELS": DATE_LABELS, "warning_zh": messages.warning, "reason_zh": messages.reason, "export_url": export_url}
+            "DATE_LABELS": DATE_LABELS, "warning_zh": messages.warning, "reason_zh": messages.reason,
+            "export_url": export_url}
 
 
 def _page_number() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.schema import FILTER_NAMES
+from indexer.requests import FILTER_NAMES
 
 SINGLE = ("q", "mode", "k", "offset", "semantic_ratio", "sort", "collapse", "date_from", "date_to")
 

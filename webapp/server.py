@@ -23,7 +23,7 @@ from . import create_app
 REQUEST_LINE_BYTES = 1 << 20
 
 
-class WenkuServer(BaseApplication):
+class WenkuServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type stubs
     """Gunicorn application whose workers each build the app (and load the index and model) once."""
 
     def __init__(self, config: dict[str, Any], options: dict[str, Any]) -> None:
@@ -86,7 +86,7 @@ def _harden_gunicorn() -> None:
     response = gunicorn.http.wsgi.Response
     if not getattr(response.default_headers, "wenku", False):
         response.default_headers = _without_server_header(response.default_headers)
-        response.default_headers.wenku = True  # type: ignore[attr-defined]
+        response.default_headers.wenku = True
 
 
 def share_cores(workers: int) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import Encoder, ModelInfo, first_line
-from .bundled import PREFIX as BUNDLED_PREFIX, BundledEncoder, is_bundled
+from .bundled import PREFIX as BUNDLED_PREFIX
+from .bundled import BundledEncoder, is_bundled
 
 # multilingual-e5-small: retrieval-trained (query/passage asymmetric), strong on Chinese, 384-d; bundled with the
 # package at 4 bits, so a fresh offline machine has semantic search with nothing to download.

@@ -64,7 +64,7 @@ class BundledEncoder(Encoder):
         return np.asarray(self.engine.encode(list(texts), is_query=kind == "query"), np.float32)
 
     def max_passage_chars(self) -> int:
-        prompt_tokens = self.engine.token_count("", False)  # <s> passage: </s>
+        prompt_tokens = int(self.engine.token_count("", False))  # <s> passage: </s>
         return max(16, MAX_TOKENS - prompt_tokens - 4)
 
     def token_count(self, text: str) -> int:

@@ -1,0 +1,103 @@
+"""The `wenku` command group and what its commands share: options, error translation, log lines."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import QueryError, WenkuError
+
+if TYPE_CHECKING:
+    from ..writer import UpdateReport
+
+F = Callable[..., Any]
+
+
+def handle_errors(command: F) -> F:
+    """Translate Wenku errors into one-line messages and exit codes (2: bad request, 1: anything else)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except QueryError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except WenkuError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:  # a store damaged after it was opened and checked
+            raise click.ClickException(f"the index is damaged: {exc} (run `wenku check`)") from exc
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from exc
+    return wrapper
+
+
+def index_option(command: F) -> F:
+    return click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default="index",
+                        envvar="WENKU_INDEX", show_default=True, show_envvar=True,
+                        help="Index directory.")(command)
+
+
+def corpus_option(command: F) -> F:
+    return click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
+                        envvar="WENKU_CORPUS", show_default=True, show_envvar=True,
+                        help="Folder of article files (.txt, .md).")(command)
+
+
+def model_option(default: str | None, help_text: str) -> Callable[[F], F]:
+    return click.option("--model", default=default, envvar="WENKU_MODEL", show_default=bool(default),
+                        show_envvar=True, help=help_text)
+
+
+def writer_options(command: F) -> F:
+    """--corpus, --index and --model, as every command that changes the index takes them."""
+    return corpus_option(index_option(model_option(None, "Model (default: the index's).")(command)))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wenku")
+def main() -> None:
+    """Wenku (文库): search Chinese articles by speaker and paragraph, by keyword and by meaning."""
+
+
+def log_line(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def summary_line(report: UpdateReport, index_dir: Path, started: float) -> str:
+    """One line saying what an update did."""
+    m = report.manifest
+    assert m is not None
+    changes = (f"+{len(report.added)} -{len(report.removed)} articles ({sum(report.passages_added.values())} "
+               f"passages added, {report.unchanged} unchanged)")
+    semantic = (f"model {m.model.name} ({m.model.dimension}-d), embedded {report.embedded} texts (passages and "
+                f"their windows), reused {report.reused_vectors} cached" if m.model else "keyword only")
+    merged = f" ({report.merged_segments} merged)" if report.merged_segments else ""
+    return (f"{changes}; index {index_dir} generation {m.generation}: {m.counts.articles} articles, "
+            f"{m.counts.passages} passages, {len(m.segments)} segments{merged}; {semantic}; "
+            f"{time.perf_counter() - started:.1f} s")
+
+
+def filter_options(command: F) -> F:
+    """Facet and date filters, as search, articles and facets take them (repeat a facet option for OR)."""
+    options = [
+        click.option("--speaker", multiple=True, help="Only passages by this speaker (e.g. 劳茂昌); repeatable."),
+        click.option("--region", multiple=True, help="Only passages from this region (e.g. 蓬江区); repeatable."),
+        click.option("--source", multiple=True, help="Only articles from this source; repeatable."),
+        click.option("--year", multiple=True, help="Only articles of this year (e.g. 2024); repeatable."),
+        click.option("--article", multiple=True, help="Only this article id; repeatable."),
+        click.option("--from", "date_from", help="Only articles dated on or after: 2024, 2024-05 or 2024-05-31."),
+        click.option("--to", "date_to", help="Only articles dated on or before: 2024, 2024-05 or 2024-05-31."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def filter_values(params: dict[str, Any]) -> dict[str, Any]:
+    """Click's values as request values (tuples as lists, unset options left out)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items() if v not in (None, ())}
