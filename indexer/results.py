@@ -127,9 +127,9 @@ def facets(view: IndexView, pools: dict[str, np.ndarray], articles: bool = False
     joint: dict[str, np.ndarray] = {}
     for name in FACETS:
         pool = pools[name]
-        if id(pool) not in members:
-            listed = np.flatnonzero(pool) if not articles else None
-            members[id(pool)] = listed if listed is not None and len(listed) * 64 < len(pool) else None
+        if id(pool) not in members:  # a short list is looked up passage by passage, a long one passed over
+            short = not articles and np.count_nonzero(pool) * 64 < len(pool)
+            members[id(pool)] = np.flatnonzero(pool) if short else None
         if not articles and members[id(pool)] is None and name in JOINT and not joint:
             shared = [n for n in JOINT if pools[n] is pool]
             if len(shared) > 1:

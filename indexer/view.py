@@ -76,7 +76,9 @@ class IndexView:
             joint = np.zeros(self.n_docs, np.int64)
             for name, size in zip(names, sizes):
                 joint = joint * size + self.filters[name][1]
-            found = self._cache[key] = (joint, sizes)
+            # The narrowest type that holds every code: less memory to walk on each count.
+            narrow = np.min_scalar_type(max(int(np.prod(sizes)) - 1, 0))
+            found = self._cache[key] = (joint.astype(narrow), sizes)
         return found
 
     def copies(self) -> CopyGroups:
