@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import yaml
 
 from .chunk import ChunkerSettings, chunk_article
 from .context import ContextSettings
@@ -14,6 +18,7 @@ from .errors import ArticleError, IndexNotFound, IndexOutdated, ModelUnavailable
 from .ingest import Article, article_id_for, check_file_name, files_with_id, parse_article, read_corpus
 from .layout import IndexLayout
 from .manifest import Manifest
+from .schema import ArticleInput
 from .writer import IndexWriter, UpdateReport
 
 Log = Callable[[str], None]
@@ -146,3 +151,16 @@ def remove_articles(corpus: Path, index_dir: Path, article_ids: Sequence[str], *
             for other in {corpus / path, *files_with_id(corpus, article_id)}:
                 other.unlink(missing_ok=True)
         return writer.apply(corpus, [], list(article_ids))
+
+
+def markdown_file(article: ArticleInput) -> tuple[str, bytes]:
+    """An article sent as fields (the write API's JSON), as the Markdown file the corpus keeps: (name, bytes).
+
+    The name is the given id, else the day and a hash of the content (the same article sent twice in a day is one
+    file).
+    """
+    meta = {k: v for k, v in article.model_dump(include={"title", "date", "source", "url"}).items() if v}
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    text = f"---\n{front}---\n{article.text.strip()}\n"
+    name = article.id or f"{dt.date.today().isoformat()}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+    return f"{name}.md", text.encode()

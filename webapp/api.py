@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import hmac
 import json
 import logging
 from pathlib import Path
 
-import yaml
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from indexer.build import add_files, remove_articles
+from indexer.build import add_files, markdown_file, remove_articles
 from indexer.errors import (
     QueryError,
     Unauthorized,
@@ -156,11 +153,7 @@ def _article_file() -> tuple[str, bytes]:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise QueryError(f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from exc
-    meta = {k: v for k, v in article.model_dump(include={"title", "date", "source", "url"}).items() if v}
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
-    text = f"---\n{front}---\n{article.text.strip()}\n"
-    name = article.id or f"{dt.date.today().isoformat()}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
-    return f"{name}.md", text.encode()
+    return markdown_file(article)
 
 
 @api.post("/articles")
