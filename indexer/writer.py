@@ -24,7 +24,7 @@ from .copies import SETTINGS as COPIES
 from .copies import signatures
 from .crash import reached
 from .dictionary import Entry, digest, load_words, merge, names, save_words
-from .embedding_cache import EmbeddingCache
+from .embedding import Embedder
 from .encoders import Encoder, ModelInfo
 from .errors import IndexCorrupt, ModelMismatch
 from .formats import STORE_FILE, tombstones_name
@@ -34,7 +34,7 @@ from .keyword import KeywordIndex
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, Tombstones
 from .segment import Segment, new_segment_id, read_segment_info, write_segment
-from .semantic_floor import DEFAULT_PERCENTILE, FloorScorer, calibrate, texts_digest
+from .semantic_floor import DEFAULT_PERCENTILE
 from .store import Store
 
 Log = Callable[[str], None]
@@ -78,6 +78,7 @@ class IndexWriter:
         self.unavailable = unavailable
         self.log = log
         self.progress = progress
+        self.embedder = Embedder(layout, encoder, progress) if encoder is not None else None
         self._choose_words(base, dictionary)
         limit = encoder.max_passage_chars() if encoder else None
         # Only the flags of a given `context` count: its budget always follows the model.
@@ -205,7 +206,8 @@ class IndexWriter:
         vectors, owners, embedded, reused = None, None, 0, 0
         if self.encoder is not None:
             texts, owners = embedding_inputs(titles, passages, self.context, self.chunker.window_chars)
-            vectors, embedded, reused = self._embed(texts)
+            assert self.embedder is not None
+            vectors, embedded, reused = self.embedder.embed(texts)
         ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners,
                           signatures([p.text for p in passages]), "segment")
         counts: dict[str, int] = {a.id: 0 for a in articles}
@@ -219,45 +221,6 @@ class IndexWriter:
         if self.context.keyword:
             terms += self.analyzer.terms(passage_context(title, passage))
         return terms
-
-    def _cache(self, prompt: str) -> EmbeddingCache:
-        assert self.encoder is not None
-        info = self.encoder.info
-        return EmbeddingCache(self.layout.cache_dir, info.fingerprint, prompt, info.dimension)
-
-    def _embed(self, texts: Sequence[str]) -> tuple[np.ndarray, int, int]:
-        """Passage vectors through the embedding cache; returns (vectors, newly embedded, reused)."""
-        assert self.encoder is not None
-        cache = self._cache(self.encoder.info.passage_prompt)
-        try:
-            with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not self.progress,
-                      leave=False) as bar:
-                vectors = cache.embed(texts, self.encoder.encode_passages, progress=bar.update)
-            return vectors, cache.misses, cache.hits
-        finally:
-            cache.close()
-
-    def _floor(self) -> FloorScorer | None:
-        """The semantic floor: the base generation's when it was calibrated the same way, else calibrated now."""
-        if self.encoder is None:
-            return None
-        base = self.base
-        if (base is not None and base.semantic_floor is not None and base.model is not None
-                and base.model.fingerprint == self.encoder.info.fingerprint
-                and base.semantic_floor.texts == texts_digest()
-                and base.semantic_floor.percentile == self.floor_percentile):
-            return FloorScorer.load(self.layout.generation_dir(base.generation), base.semantic_floor,
-                                    self.encoder.info.dimension)
-        passages, queries = self._cache(self.encoder.info.passage_prompt), self._cache(self.encoder.info.query_prompt)
-        encoder = self.encoder
-        try:
-            floor, background = calibrate(lambda t: queries.embed(t, lambda q: encoder.encode(q, "query")),
-                                          lambda t: passages.embed(t, encoder.encode_passages),
-                                          self.floor_percentile)
-        finally:
-            passages.close()
-            queries.close()
-        return FloorScorer(floor, background)
 
     def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
                vectors: np.ndarray | None, owners: np.ndarray | None, copy_signatures: np.ndarray,
@@ -335,7 +298,7 @@ class IndexWriter:
                 state.ref.deleted_passages = len(state.tombstones.passages)
         reached("tombstones-written")
         refs = [s.ref for s in states]
-        floor = self._floor()
+        floor = self.embedder.floor(self.base, self.floor_percentile) if self.embedder else None
         if failures is None:
             failures = self.base.failed if self.base else []
         manifest = Manifest(
