@@ -64,38 +64,47 @@ def _band_keys(sigs: np.ndarray, members: np.ndarray, band: int) -> np.ndarray:
     return pairs[:, 0] ^ (pairs[:, 1] * np.uint64(0x9E3779B97F4A7C15))  # mixing wraps modulo 2**64
 
 
+def _same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions with equal keys, as (first of its bucket, other member) pairs: every bucket linked as a star."""
+    if len(keys) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
+    linked = first != order
+    return first[linked], order[linked]
+
+
 def _candidate_pairs(sigs: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (as positions in `members`) that share a band; each bucket links every member to its first."""
-    left: list[np.ndarray] = []
-    right: list[np.ndarray] = []
+    """Pairs (as positions in `members`) that share a band."""
+    pairs = []
     with np.errstate(over="ignore"):
         for band in range(BANDS):
-            keys = _band_keys(sigs, members, band)
-            order = np.argsort(keys)
-            ordered = keys[order]
-            starts = np.r_[True, ordered[1:] != ordered[:-1]]
-            first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
-            linked = first != order
-            left.append(first[linked])
-            right.append(order[linked])
-    return np.concatenate(left), np.concatenate(right)
+            pairs.append(_same_key_pairs(_band_keys(sigs, members, band)))
+    return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
 def _short_edges(sigs: np.ndarray, live: np.ndarray, articles: np.ndarray, left: np.ndarray,
                  right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Short passages with the same text, in articles that share a copied long passage: a reprint's short lines
-    (会上，负责人代表发言。) are copies too, while the same short line in unrelated articles is not."""
-    linked = {(int(x), int(y)) for x, y in zip(articles[left].tolist(), articles[right].tolist())}
-    linked |= {(y, x) for x, y in linked}
-    related = np.isin(articles, [x for x, _ in linked])
-    short = np.flatnonzero(live & related & (sigs[:, 0] == _EMPTY) & (sigs[:, SHORT_TEXT] != _EMPTY))
-    by_text: dict[int, list[int]] = {}
-    for number, text in zip(short.tolist(), sigs[short, SHORT_TEXT].tolist()):
-        by_text.setdefault(text, []).append(number)
-    pairs = [(p, q) for same in by_text.values() for i, p in enumerate(same) for q in same[i + 1:]
-             if (int(articles[p]), int(articles[q])) in linked]
-    found = np.array(pairs, np.int64).reshape(-1, 2)
-    return found[:, 0], found[:, 1]
+    """Short passages with the same text in articles linked by copied long passages (`left`, `right`): a
+    reprint's short lines (会上，负责人代表发言。) are copies too, the same short line in unrelated articles is not.
+
+    Linear in the short passages: they are keyed by (text, the component of copy-linked articles they are in).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_articles = int(articles.max()) + 1 if len(articles) else 0
+    links = coo_matrix((np.ones(len(left), np.int8), (articles[left], articles[right])),
+                       shape=(n_articles, n_articles))
+    _, component = connected_components(links, directed=False)
+    linked = np.zeros(n_articles, bool)
+    linked[articles[left]] = linked[articles[right]] = True
+    short = np.flatnonzero(live & linked[articles] & (sigs[:, 0] == _EMPTY) & (sigs[:, SHORT_TEXT] != _EMPTY))
+    keys = (sigs[short, SHORT_TEXT].astype(np.uint64) << np.uint64(32)) | component[articles[short]].astype(np.uint64)
+    first, other = _same_key_pairs(keys)
+    return short[first], short[other]
 
 
 @dataclass(frozen=True)
@@ -120,12 +129,11 @@ class CopyGroups:
         left, right = _candidate_pairs(sigs, long) if len(long) > 1 else (np.zeros(0, np.int64),) * 2
         a, b = sigs[long[left]], sigs[long[right]]
         agree = ((a[:, :NUM_PERM] == b[:, :NUM_PERM]).mean(axis=1) >= THRESHOLD) & (a[:, NUMBERS] == b[:, NUMBERS])
-        edges = [(long[left[agree]], long[right[agree]])]
-        edges.append(_short_edges(sigs, live, articles, *edges[0]))
-        sources = np.concatenate([e[0] for e in edges])
-        targets = np.concatenate([e[1] for e in edges])
-        if not len(sources):
+        long_left, long_right = long[left[agree]], long[right[agree]]
+        if not len(long_left):
             return cls.none(n_docs)
+        short_left, short_right = _short_edges(sigs, live, articles, long_left, long_right)
+        sources, targets = np.concatenate([long_left, short_left]), np.concatenate([long_right, short_right])
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 

@@ -18,6 +18,7 @@ FACET_TOP = 20
 FACET_YEARS = 50
 JOINT = ("source", "year")  # facets of the article, labelling (nearly) every passage: counted together
 
+
 def highlight_terms(terms: list[str]) -> set[str]:
     """The query terms worth marking: its words, not the single characters a longer question also yields.
 

@@ -39,6 +39,13 @@ MIN_DEPTH = 100
 HYBRID_WINDOW = 100
 
 
+def _facet_pools(filters: Filters, pool: np.ndarray,
+                 pool_of: Callable[[Filters], np.ndarray]) -> dict[str, np.ndarray]:
+    """Each facet's passages: `pool`, but for a facet with values chosen, the pool without that choice (the other
+    filters still apply), so more of its values can be ticked."""
+    return {name: pool_of(filters.without(name)) if getattr(filters, name) else pool for name in results.FACETS}
+
+
 def single_threaded_blas() -> None:
     """Keep numpy's BLAS to one thread in a process that encodes queries (process-wide; idempotent).
 
@@ -228,10 +235,13 @@ class Searcher:
         collapse = request.collapse and bool(len(copies.members))
         total = copies.distinct(listing.pool) if collapse else int(np.count_nonzero(listing.pool))
         if mode == "keyword" and request.sort == "relevance" and collapse:
-            # Copies drop out of the list: rank deep enough that the page still fills.
-            extra = int(np.count_nonzero(listing.pool)) - total
-            if extra:
-                listing = self._retrieve(request, plan, allowed, depth + extra)
+            # Copies drop out of the list: rank deeper, doubling, until the page fills or every match is ranked
+            # (deepening by the number of copies at once could fetch tens of thousands of texts for phrase checks).
+            matches = int(np.count_nonzero(listing.pool))
+            while (len(listing.ranked) < matches
+                   and len(copies.collapse(listing.ranked.ids)) < request.offset + request.k):
+                depth *= 2
+                listing = self._retrieve(request, plan, allowed, depth)
         ranked = listing.ranked
         if request.sort != "relevance":
             ranked = by_date(listing, self.view.dates, request.sort == "newest", mode == "keyword")
@@ -243,32 +253,29 @@ class Searcher:
                             results.Copies(copies, allowed, collapse))
         facets = None
         if with_facets:
-            pools = {name: self._retrieve(request, plan, self.allowed(request.without(name)), depth).pool
-                     if getattr(request, name) else listing.pool for name in results.FACETS}
+            pools = _facet_pools(request, listing.pool,
+                                 lambda chosen: self._retrieve(request, plan, self.allowed(chosen), depth).pool)
             facets = results.facets(self.view, pools)
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=total,
                               took_ms=round(took, 3), warnings=warnings, results=hits, facets=facets)
 
-    def _facet_pools(self, filters: Filters) -> dict[str, np.ndarray]:
-        """Each facet's passages: those the filters allow, but for a facet with values chosen, those the other
-        filters allow (so more values can be ticked)."""
+    def _archive_pools(self, filters: Filters) -> dict[str, np.ndarray]:
+        """Each facet's passages of the archive under the filters (see _facet_pools)."""
         def mask(chosen: Filters) -> np.ndarray:
             allowed = self.allowed(chosen)
             return self.view.live if allowed is None else allowed
 
-        everything = mask(filters)
-        return {name: mask(filters.without(name)) if getattr(filters, name) else everything
-                for name in results.FACETS}
+        return _facet_pools(filters, mask(filters), mask)
 
     def articles(self, request: ListRequest, with_facets: bool = True) -> ArticleList:
         """A page of articles by date under the request's filters (the browse view)."""
-        pools = self._facet_pools(request) if with_facets else None
+        pools = self._archive_pools(request) if with_facets else None
         return browse.list_articles(self.view, self.allowed(request), request, pools)
 
     def facets(self, filters: Filters) -> Facets:
         """Article counts by speaker, region, source and year, over the archive or the filtered part of it."""
-        return browse.archive_facets(self.view, self._facet_pools(filters))
+        return browse.archive_facets(self.view, self._archive_pools(filters))
 
     def article(self, article_id: str) -> ArticleView:
         """A whole article with its passages; raise NotFound for an unknown id."""

@@ -98,8 +98,10 @@ class IndexWriter:
         else new ones whose word list is made at the next full build (see _settle_words)."""
         kept = base.tokenizer if base else None
         self.user_words = list(dictionary) if dictionary is not None else None
-        wanted = (digest(dictionary) if dictionary else None) if dictionary is not None else \
-            (kept.dictionary if kept else None)
+        if dictionary is not None:
+            wanted = digest(dictionary) if dictionary else None
+        else:
+            wanted = kept.dictionary if kept else None
         self.tokenizer: TokenizerSettings = TokenizerSettings(script=TRADITIONAL_TO_SIMPLIFIED, dictionary=wanted)
         if kept is not None and kept.words is not None and kept.model_copy(update={"words": None}) == self.tokenizer:
             self.tokenizer = kept

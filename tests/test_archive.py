@@ -9,8 +9,10 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from indexer.copies import CopyGroups, signatures
 from indexer.errors import QueryError
 from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
@@ -186,3 +188,27 @@ def test_cli_filters_sort_export_and_browse(archive: dict) -> None:
     assert listing.returncode == 0 and listing.stdout.startswith("6 articles")
     facets = json.loads(wenku("facets", "--index", index, "--source", "央视网").stdout)
     assert {f["value"] for f in facets["year"]} == {"2022", "2023"}
+
+
+def test_paging_a_collapsed_keyword_list_walks_every_group_once(archive: dict) -> None:
+    searcher = archive["searcher"]
+    query = "习近平 人民 中国 发展 经济"
+    first = search(searcher, query, mode="keyword", k=10)
+    # More matches than the first ranking depth (100), copies among them: the last pages need a deeper ranking.
+    assert search(searcher, query, mode="keyword", collapse=False).total > 100 > first.total
+    seen: list[str] = []
+    for offset in range(0, first.total, 10):
+        seen += [h.id for h in search(searcher, query, mode="keyword", k=10, offset=offset).results]
+    assert len(seen) == len(set(seen)) == first.total
+
+
+def test_copy_groups_of_plain_lists() -> None:
+    long_text = "江门市推进海上风电装备产业园建设，首期投资二十亿元，引进整机和叶片制造项目共十二个。"
+    other = "恩平市举办温泉旅游节，吸引游客超过十万人次，带动酒店和餐饮消费明显增长，节期延至月底。"
+    short = "会上代表发言热烈"
+    sigs = signatures([long_text, "（南方日报讯）" + long_text, other, short, short])
+    groups = CopyGroups.find(sigs, np.ones(5, bool), np.array([20240102, 20240101, 20240101, 0, 0], np.int32),
+                             np.array([0, 1, 2, 3, 4]))
+    assert groups.of(0).tolist() == [1, 0]  # the earlier article first
+    assert groups.group[2] == groups.group[3] == groups.group[4] == -1  # short lines of unlinked articles: alone
+    assert len(CopyGroups.find(sigs[2:], np.ones(3, bool), np.zeros(3, np.int32), np.arange(3)).members) == 0
