@@ -19,10 +19,10 @@ from bench_query import StandIn, exact_top10, with_windows
 from common import analyse, bundled_floor, cctv_paragraphs, emit, percentiles, synthetic_index
 from real_vectors import load, questions, structured_vectors
 
-import indexer.vectors
 from indexer.chunk import ChunkerSettings
 from indexer.encoders import DEFAULT_MODEL, load_encoder
-from indexer.searcher import MIN_DEPTH, Searcher
+from indexer.searcher import Searcher
+from indexer.settings import DEFAULT_SEARCH, DEFAULT_VECTORS, VectorSettings
 
 
 def main() -> None:
@@ -43,20 +43,19 @@ def main() -> None:
         exact = exact_top10(vectors, owners, query_vectors)
         stand_in = StandIn(engine, questions()[:args.queries], query_vectors, real_cost=False)
         searcher = Searcher.open(root / "index", encoder=stand_in)  # type: ignore[arg-type]
-        product = indexer.vectors.CANDIDATE_FACTOR
+        product = DEFAULT_VECTORS.candidate_factor
         for factor in args.factors:
-            indexer.vectors.CANDIDATE_FACTOR = factor
+            tuned = VectorSettings(candidate_factor=factor)
             samples, recall = [], []
             for row, truth in zip(query_vectors, exact):
                 started = time.perf_counter()
-                hits = searcher.view.vector_search(row.reshape(1, -1), MIN_DEPTH, None)
+                hits = searcher.view.vector_search(row.reshape(1, -1), DEFAULT_SEARCH.min_depth, None, tuned)
                 samples.append((time.perf_counter() - started) * 1000)
                 recall.append(len(set(hits.ids[:10].tolist()) & set(truth.tolist())) / 10)
             emit("candidates", {"passages": args.size, "vectors": len(vectors), "queries": len(query_vectors),
                                 "candidate_factor": factor, "product_factor": product,
                                 "vector_search_ms": percentiles(samples),
                                 "recall@10": round(float(np.mean(recall)), 4)})
-        indexer.vectors.CANDIDATE_FACTOR = product
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

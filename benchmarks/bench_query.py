@@ -49,14 +49,14 @@ from common import (
     timed,
 )
 
-import indexer.vectors
 from indexer.chunk import ChunkerSettings, split_windows
 from indexer.encoders import DEFAULT_MODEL, Encoder, load_encoder
 from indexer.requests import SearchRequest
-from indexer.searcher import MIN_DEPTH, Searcher
+from indexer.searcher import Searcher
+from indexer.settings import DEFAULT_SEARCH, DEFAULT_VECTORS, VectorSettings
 
 # The product asks HNSW for ~1.5 x depth x vectors-per-passage vectors with efSearch that many times this factor
-# (indexer.vectors.HNSW_EF_FACTOR), so the sweep varies the factor.
+# (VectorSettings.ef_factor), so the sweep varies the factor.
 EF_FACTOR_SWEEP = (1.0, 1.5, 2.0, 3.0)
 WINDOW_JITTER = 0.6  # cosine of a window's stand-in to its passage's vector ~0.85
 
@@ -223,14 +223,14 @@ def main() -> None:
             }
             searcher = searchers["search"]
             sweep = {}
-            product_factor = indexer.vectors.HNSW_EF_FACTOR
+            product_factor = DEFAULT_VECTORS.ef_factor
             kind = searcher.view.segments[0].info.vector_index
             for factor in (EF_FACTOR_SWEEP if kind and kind.startswith("hnsw") else (product_factor,)):
-                indexer.vectors.HNSW_EF_FACTOR = factor
+                tuned = VectorSettings(ef_factor=factor)
                 samples, recall, recall_text = [], [], []
                 for row, truth in zip(query_vectors, exact):
                     started = time.perf_counter()
-                    hits = searcher.view.vector_search(row.reshape(1, -1), MIN_DEPTH, None)
+                    hits = searcher.view.vector_search(row.reshape(1, -1), DEFAULT_SEARCH.min_depth, None, tuned)
                     samples.append((time.perf_counter() - started) * 1000)
                     recall.append(len(set(hits.ids[:10].tolist()) & set(truth.tolist())) / 10)
                     # The news data repeats paragraphs word for word (and past 133k the passages cycle): an exact
@@ -243,7 +243,6 @@ def main() -> None:
                 sweep[f"efSearch x{factor}" if kind != "flat-ip" else "exact"] = {
                     "ms": percentiles(samples), "recall@10": round(float(np.mean(recall)), 4),
                     "recall@10_by_text": round(float(np.mean(recall_text)), 4)}
-            indexer.vectors.HNSW_EF_FACTOR = product_factor
             del searchers, searcher
             gc.collect()
             emit("query_latency", {

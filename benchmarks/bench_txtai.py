@@ -40,7 +40,8 @@ from indexer.ingest import read_corpus
 from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
 from indexer.requests import SearchRequest
-from indexer.searcher import MIN_DEPTH, Searcher
+from indexer.searcher import Searcher
+from indexer.settings import DEFAULT_SEARCH
 
 K = 10
 RUNS = ROOT / "benchmarks" / "results" / "txtai-runs"
@@ -143,7 +144,7 @@ def main() -> None:
     assert segment.vectors is not None
     for q in questions[:300]:
         query = encoder.encode_query(q)
-        hits = searcher.view.vector_search(query, MIN_DEPTH, None)
+        hits = searcher.view.vector_search(query, DEFAULT_SEARCH.min_depth, None)
         exact = np.argsort(-segment.vectors.scores(np.arange(segment.size), query))[:10]
         recall.append(len(set(hits.ids[:10].tolist()) & set(exact.tolist())) / 10)
     emit("txtai_side_by_side", {

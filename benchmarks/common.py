@@ -20,18 +20,17 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from cctv import cctv_items  # noqa: E402
 
-import indexer.vectors  # noqa: E402
 from indexer.analyzer import Analyzer  # noqa: E402
 from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
-from indexer.context import ContextSettings  # noqa: E402
 from indexer.encoders import Encoder, ModelInfo  # noqa: E402
 from indexer.ingest import Article  # noqa: E402
-from indexer.integrity import file_sums  # noqa: E402
 from indexer.keyword import KeywordIndex  # noqa: E402
 from indexer.layout import IndexLayout  # noqa: E402
-from indexer.manifest import Counts, Manifest, SegmentRef  # noqa: E402
-from indexer.segment import new_segment_id, write_segment  # noqa: E402
+from indexer.manifest import Manifest  # noqa: E402
+from indexer.segment import PreparedSegment  # noqa: E402
 from indexer.semantic_floor import FloorScorer, calibrate  # noqa: E402
+from indexer.settings import VectorSettings, WriterSettings  # noqa: E402
+from indexer.writer import IndexWriter  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 DIMENSION = 384  # intfloat/multilingual-e5-small
@@ -71,26 +70,20 @@ def random_unit_vectors(n: int, dimension: int = DIMENSION, seed: int = 0) -> np
     return vectors
 
 
-class RandomEncoder:
+class RandomEncoder(Encoder):
     """Encoder stand-in (benchmarks only): random unit vectors, deterministic per text, default model's shape."""
 
-    def __init__(self, dimension: int = DIMENSION) -> None:
-        self.info = ModelInfo(name="random-unit-vectors", fingerprint="random", dimension=dimension,
-                              max_seq_length=512, query_prompt="", passage_prompt="")
+    def __init__(self, dimension: int = DIMENSION, info: ModelInfo | None = None) -> None:
+        super().__init__(info or ModelInfo(name="random-unit-vectors", fingerprint="random", dimension=dimension,
+                                           max_seq_length=512, query_prompt="", passage_prompt=""))
 
     def max_passage_chars(self) -> int:
         return ChunkerSettings().max_chars
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], kind: str, batch_size: int) -> np.ndarray:
         seeds = [int.from_bytes(hashlib.sha1(t.encode()).digest()[:4], "little") for t in texts]
         return np.vstack([random_unit_vectors(1, self.info.dimension, s) for s in seeds]) if texts else \
             np.zeros((0, self.info.dimension), np.float32)
-
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self._vectors(texts)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return self._vectors([text])
 
 
 def bundled_floor(encoder: Encoder) -> FloorScorer:
@@ -116,7 +109,6 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
     random stand-in), `floor` its calibrated semantic floor. Real text keeps BM25 statistics realistic; cycling lets
     us reach sizes beyond the data set.
     """
-    analyzer = Analyzer()
     n_articles = (size + articles_per - 1) // articles_per
     # Dated and sourced as a news archive is, so the year and source facets and date filters do real work.
     articles = [Article(id=f"syn-{a}", path=f"syn-{a}.txt", title=f"合成文章{a}", text="", body_start=0,
@@ -127,31 +119,16 @@ def synthetic_index(index_dir: Path, size: int, paragraphs: Sequence[str], uniqu
                         text=paragraphs[i % len(paragraphs)], start=0, end=0, paragraph=i % articles_per + 1)
                 for i in range(size)]
     keyword = KeywordIndex.build(unique[i % len(unique)] for i in range(size))
+    vector_count = len(vectors) if vectors is not None else 0
+    # An HNSW graph of 1M vectors takes tens of minutes to build on 2 cores; flat is a memcpy.
+    settings = WriterSettings(vectors=VectorSettings(exact_max=vector_count)) if flat else WriterSettings()
+    encoder = RandomEncoder(info=model) if vectors is not None else None
     layout = IndexLayout(index_dir)
-    segment_id = new_segment_id()
-    encoder = RandomEncoder()
-    layout.segment_dir(segment_id).mkdir(parents=True)
-    exact_max = indexer.vectors.EXACT_MAX
-    if flat:  # an HNSW graph of 1M vectors takes tens of minutes to build on 2 cores; flat is a memcpy
-        indexer.vectors.EXACT_MAX = max(exact_max, len(vectors) if vectors is not None else size)
-    try:
-        write_segment(layout.segment_dir(segment_id), segment_id, articles, passages, keyword, vectors, owners)
-    finally:
-        indexer.vectors.EXACT_MAX = exact_max
-    manifest = Manifest(generation=1, created_at=time.strftime("%Y-%m-%dT%H:%M:%S"), corpus=str(index_dir / "corpus"),
-                        counts=Counts(articles=n_articles, passages=size), tokenizer=analyzer.settings,
-                        chunker=ChunkerSettings(), context=ContextSettings(),
-                        model=(model or encoder.info) if vectors is not None else None,
-                        semantic_floor=floor.floor if floor else None,
-                        segments=[SegmentRef(id=segment_id, articles=n_articles, passages=size,
-                                                  files=file_sums(layout.segment_dir(segment_id)))])
-    staging = layout.staging_dir("generations")
-    if floor is not None:
-        floor.save(staging)
-    manifest.write(staging)
-    layout.publish(staging, 1)
-    (index_dir / "corpus").mkdir(exist_ok=True)
-    return manifest
+    (index_dir / "corpus").mkdir(parents=True, exist_ok=True)
+    with layout.writer_lock():
+        writer = IndexWriter(layout, None, encoder, log=lambda _: None, settings=settings)
+        return writer.publish_prepared(index_dir / "corpus", PreparedSegment(articles, passages, keyword, vectors,
+                                                                              owners), floor)
 
 
 def machine() -> str:

@@ -19,6 +19,7 @@ from .ingest import Article, article_id_for, check_file_name, files_with_id, par
 from .layout import IndexLayout
 from .manifest import Manifest
 from .schema import ArticleInput
+from .settings import DEFAULT_WRITER, WriterSettings
 from .writer import IndexWriter, UpdateReport
 
 Log = Callable[[str], None]
@@ -27,7 +28,8 @@ Log = Callable[[str], None]
 def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = False, rebuild: bool = False,
                 retry_default: bool = False, encoder: Encoder | None = None, log: Log = print,
                 progress: bool = False, context: ContextSettings | None = None,
-                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> IndexWriter:
+                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None,
+                settings: WriterSettings = DEFAULT_WRITER) -> IndexWriter:
     """A writer with the right encoder: the one given, `model`, the index's own, or the default (call under lock).
 
     `retry_default` (builds only) tries the default model again on an index that lacked one. An index with vectors
@@ -57,7 +59,7 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
     writer = IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress,
-                         context=context, window_chars=window_chars, dictionary=dictionary)
+                         context=context, window_chars=window_chars, dictionary=dictionary, settings=settings)
     if not rebuild:
         writer.verify_base()  # a rebuild needs nothing from the old segments
     return writer
@@ -66,14 +68,16 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebuild: bool = False,
                 keyword_only: bool = False, encoder: Encoder | None = None, log: Log = print,
                 progress: bool = False, wait: float = 0.0, context: ContextSettings | None = None,
-                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> UpdateReport:
+                window_chars: int | None = None, dictionary: Sequence[Entry] | None = None,
+                settings: WriterSettings = DEFAULT_WRITER) -> UpdateReport:
     """Bring the index in step with the corpus folder: new, changed and deleted files (all of it with rebuild).
 
     `dictionary` replaces the index's user dictionary ([] removes it; None keeps it); a change re-analyses
     every article (vectors come from the embedding cache).
 
     `context` (where passage context is used) and `window_chars` (embedding windows, 0 for whole passages only)
-    override the defaults, which were measured best; benchmarks compare the choices.
+    override the defaults, which were measured best; benchmarks compare the choices. `settings` tunes segment
+    merging, generation retention and the vector index type.
     """
     if not corpus.is_dir():
         raise IndexNotFound(f"corpus folder {corpus} does not exist")
@@ -82,13 +86,13 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
         try:
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
                                  encoder=encoder, log=log, progress=progress, context=context,
-                                 window_chars=window_chars, dictionary=dictionary)
+                                 window_chars=window_chars, dictionary=dictionary, settings=settings)
         except IndexOutdated as exc:
             log(f"{exc}; rebuilding everything")
             rebuild = True
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=True, retry_default=True,
                                  encoder=encoder, log=log, progress=progress, context=context,
-                                 window_chars=window_chars, dictionary=dictionary)
+                                 window_chars=window_chars, dictionary=dictionary, settings=settings)
         if writer.base is not None and not writer.incremental and not rebuild:
             log("index settings changed (model, dictionary, tokenizer or chunker): rebuilding everything")
             rebuild = True

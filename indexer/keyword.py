@@ -18,14 +18,12 @@ import numpy as np
 from .errors import IndexCorrupt
 from .formats import POSTINGS_FILE, VOCAB_FILE
 from .ranking import Ranking
+from .settings import DEFAULT_KEYWORD, KeywordSettings
 
 K1 = 1.2
 B = 0.75
 # Cached length-normalised weights are reused while the index-wide average length moves less than this.
 AVGDL_TOLERANCE = 0.02
-# Above this many matches, top_k finds candidates by a sampled threshold instead of listing every match.
-SPARSE_MAX = 20_000
-SAMPLE_STRIDE = 16
 
 
 def idf(doc_freq: np.ndarray | int, n_docs: int) -> np.ndarray:
@@ -159,14 +157,18 @@ def bm25_scores(segments: Sequence[tuple[KeywordIndex, int]], n_docs: int, terms
     return acc
 
 
-def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> tuple[Ranking, np.ndarray]:
+def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None,
+          settings: KeywordSettings = DEFAULT_KEYWORD) -> tuple[Ranking, np.ndarray]:
     """The `depth` best-scoring passages among those with a positive score (and allowed), and the mask of every
     such passage; acc may be modified."""
     if allowed is not None:
         acc[~allowed] = 0.0
     matched = acc > 0
     total = int(np.count_nonzero(matched))
-    candidates = _candidates(acc, depth, total) if total > SPARSE_MAX else np.flatnonzero(matched)
+    if total > settings.sparse_max:
+        candidates = _candidates(acc, depth, total, settings.sample_stride)
+    else:
+        candidates = np.flatnonzero(matched)
     if len(candidates) > depth:
         # Everything tied with the depth-th score stays, so ties are broken by passage number, not by chance.
         kth = np.partition(acc[candidates], len(candidates) - depth)[len(candidates) - depth]
@@ -175,14 +177,14 @@ def top_k(acc: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> tup
     return Ranking(ranked, acc[ranked]), matched
 
 
-def _candidates(acc: np.ndarray, depth: int, total: int) -> np.ndarray:
+def _candidates(acc: np.ndarray, depth: int, total: int, stride: int) -> np.ndarray:
     """Passages scoring at least a threshold that a strided sample predicts leaves ~2·depth of them.
 
     Listing every match costs several milliseconds when a common word matches most of 1M passages.
     The result holds the true top `depth` whenever it holds at least `depth` passages (checked, else all).
     """
-    sample = acc[::SAMPLE_STRIDE]
-    wanted = min(len(sample), 2 * depth // SAMPLE_STRIDE + 1)
+    sample = acc[::stride]
+    wanted = min(len(sample), 2 * depth // stride + 1)
     threshold = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
     if threshold > 0:
         candidates = np.flatnonzero(acc >= threshold)

@@ -20,9 +20,6 @@ from .ingest import FileProblem
 
 _PENDING = TypeAdapter(list[FileProblem])
 STAGING_PREFIX = ".staging-"
-KEEP_GENERATIONS = 2
-# Superseded generations stay this long, so a reader that opened one just before a swap can finish with it.
-GRACE_SECONDS = 60.0
 
 
 class IndexLayout:
@@ -89,16 +86,21 @@ class IndexLayout:
             shutil.rmtree(self.generation_dir(generation), ignore_errors=True)
         return orphans
 
-    def staging_dir(self, parent: str) -> Path:
-        """A fresh directory under `parent` to write into before it is renamed into place.
+    @contextmanager
+    def staging(self, parent: str) -> Iterator[Path]:
+        """A fresh directory under `parent` to write into, then commit_dir into place; removed if the block fails.
 
         Made with the process umask like every other file (mkdtemp's 0700 would hide the index from a server
-        running as another user).
+        running as another user). A crash that skips the clean-up leaves it for sweep.
         """
         (self.root / parent).mkdir(parents=True, exist_ok=True)
         path = self.root / parent / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
         path.mkdir()
-        return path
+        try:
+            yield path
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
 
     def commit_dir(self, staging: Path, final: Path) -> None:
         """Flush a finished staging directory and rename it to its final name."""
@@ -128,14 +130,14 @@ class IndexLayout:
         folder = self.root / GENERATIONS_DIR
         return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
 
-    def prune(self, current: int) -> list[int]:
-        """Drop generations older than the last few and past the grace period; return the kept ones."""
+    def prune(self, current: int, keep: int, grace_seconds: float) -> list[int]:
+        """Drop generations older than the last `keep` and past the grace period; return the kept ones."""
         now = time.time()
         kept: list[int] = []
         for generation in self.generations():
             directory = self.generation_dir(generation)
-            recent = now - directory.stat().st_mtime < GRACE_SECONDS
-            if generation > current - KEEP_GENERATIONS or recent:
+            recent = now - directory.stat().st_mtime < grace_seconds
+            if generation > current - keep or recent:
                 kept.append(generation)
             else:
                 shutil.rmtree(directory, ignore_errors=True)

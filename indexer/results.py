@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel
 
 from .analyzer import Analyzer, highlight_html
 from .copies import CopyGroups
@@ -43,6 +44,11 @@ class Copies:
         return [int(m) for m in (members if self.allowed is None else members[self.allowed[members]])] or [num]
 
 
+def view_fields(record: PassageRecord, model: type[BaseModel]) -> dict[str, object]:
+    """The record's values of the response model's fields it has: one passage type, each view picks from it."""
+    return {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}
+
+
 def dek(text: str, body_start: int, records: list[PassageRecord]) -> str | None:
     """The article's subtitle: lines before its first passage that are neither speaker lines (ending in a colon)
     nor section headlines."""
@@ -78,17 +84,15 @@ def hits(view: IndexView, analyzer: Analyzer, page: list[tuple[int, float]], key
     results: list[Hit] = []
     for n, score in page:
         record = records[shown[n]]
-        results.append(Hit(
-            id=record.id, article_id=record.article_id, article_title=record.article_title, date=record.date,
-            source=record.source, url=record.url, speaker=record.speaker, role=record.role, region=record.region,
-            section=record.section, paragraph=record.paragraph, text=record.text,
-            highlight=highlight_html(record.text, analyzer.match_spans(record.text, terms)),
-            citation=citation(record), score=round(score, 6),
-            scores=Scores(keyword=keyword_ranks.get(n), semantic=semantic_ranks.get(n)),
-            copies_total=len(others[n]),
-            copies=[CopyRef(passage_id=c.id, article_id=c.article_id, article_title=c.article_title, date=c.date,
-                            source=c.source) for c in (records[m] for m in others[n][:MAX_COPIES_LISTED])],
-        ))
+        results.append(Hit.model_validate({
+            **view_fields(record, Hit),
+            "highlight": highlight_html(record.text, analyzer.match_spans(record.text, terms)),
+            "citation": citation(record), "score": round(score, 6),
+            "scores": Scores(keyword=keyword_ranks.get(n), semantic=semantic_ranks.get(n)),
+            "copies_total": len(others[n]),
+            "copies": [CopyRef(passage_id=c.id, article_id=c.article_id, article_title=c.article_title, date=c.date,
+                               source=c.source) for c in (records[m] for m in others[n][:MAX_COPIES_LISTED])],
+        }))
     return results
 
 

@@ -1,4 +1,4 @@
-"""One retrieval's pieces: how a search runs (Plan), what it found (Listing, KeywordResult), date order, phrases."""
+"""Retrieval: filter masks, each retriever's ranked list, their fusion (Plan, Listing), date order, phrases."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analyzer import fold
-from .fusion import Fusion
+from .fusion import Candidates, Fusion, fuse, union
+from .keyword import top_k
 from .ranking import Ranking
-from .requests import Mode
+from .requests import FILTER_NAMES, Filters, Mode, SearchRequest
+from .semantic_floor import FloorScorer
+from .settings import SearchSettings
+from .view import IndexView
 
 _WHITESPACE = re.compile(r"\s+")
 _QUOTED = re.compile(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]")
@@ -74,3 +78,85 @@ def phrases(query: str) -> list[str]:
     if quoted:
         return [p for p in quoted if p]
     return [fold_phrase(query)] if not re.search(r"\s", query) and len(query) >= 2 else []
+
+
+class Retriever:
+    """Ranked lists from one index view: BM25 (exact phrases first), vectors (above the semantic floor), fused."""
+
+    def __init__(self, view: IndexView, floor: FloorScorer | None, settings: SearchSettings) -> None:
+        self.view = view
+        self.floor = floor
+        self.settings = settings
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """Mask of live passages passing the filters (OR within a facet, AND across); None when that is all."""
+        if not filters.active and self.view.all_live:
+            return None  # saves a pass over every passage on each unfiltered query
+        mask = self.view.live.copy()
+        for name in FILTER_NAMES:
+            values = getattr(filters, name)
+            if values:
+                labels, codes = self.view.filters[name]
+                positions = np.searchsorted(labels, values)
+                known = [int(p) for p, v in zip(positions, values) if p < len(labels) and labels[p] == v]
+                mask &= np.isin(codes, known)
+        low, high = filters.date_bounds()
+        if low is not None:
+            mask &= self.view.dates >= low
+        if high is not None:
+            mask &= (self.view.dates <= high) & (self.view.dates > 0)
+        return mask
+
+    def keyword(self, request: SearchRequest, scores: np.ndarray, depth: int,
+                 allowed: np.ndarray | None) -> KeywordResult:
+        """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
+        ranking, matched = top_k(scores, depth, allowed, self.settings.keyword)
+        wanted = phrases(request.q)
+        exact: frozenset[int] = frozenset()
+        if wanted and len(ranking):
+            texts = self.view.texts(ranking.ids.tolist())
+            found = np.array([all(p in fold_phrase(texts[int(n)]) for p in wanted) for n in ranking.ids])
+            exact = frozenset(ranking.ids[found].tolist())
+            order = np.argsort(~found, kind="stable")
+            ranking = Ranking(ranking.ids[order], ranking.scores[order])
+        return KeywordResult(ranking, scores, matched, exact)
+
+    def semantic(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
+        """The nearest passages that clear the semantic floor (all of the nearest when the index has none)."""
+        nearest = self.view.vector_search(query, depth, allowed, self.settings.vectors)
+        if self.floor is None:
+            return nearest
+        return nearest.where(nearest.scores >= self.floor.threshold(query))
+
+    def candidates(self, keyword: KeywordResult, semantic: Ranking, query: np.ndarray) -> Candidates:
+        """Both retrievers' scores for every passage either returned (exact-phrase passages lifted above the rest)."""
+        ids = union(keyword.ranking, semantic)
+        bm25 = keyword.scores[ids].astype(np.float64)
+        if keyword.exact:
+            lifted = np.fromiter((n in keyword.exact for n in ids.tolist()), bool, len(ids))
+            bm25 = bm25 + lifted * (bm25.max() + 1e-6)
+        return Candidates(ids, bm25, self.view.vector_scores(ids, query))
+
+    def retrieve(self, request: SearchRequest, plan: Plan, allowed: np.ndarray | None, depth: int) -> Listing:
+        """Each retriever's list, their fusion, and the pool of every passage the list walks."""
+        keyword: KeywordResult | None = None
+        semantic: Ranking | None = None
+        if plan.mode in ("keyword", "hybrid"):
+            scores = plan.keyword_scores()  # cached per search; top_k zeroes what a mask leaves out, so copy then
+            keyword = self.keyword(request, scores if allowed is None else scores.copy(), depth, allowed)
+        if plan.query is not None:
+            semantic = self.semantic(plan.query, depth, allowed)
+        if keyword is not None and semantic is not None and plan.query is not None and plan.ratio is not None:
+            candidates = self.candidates(keyword, semantic, plan.query) if plan.fusion.method != "rrf" else None
+            ranked = fuse(keyword.ranking, semantic, plan.fusion, candidates)
+        else:
+            ranked = keyword.ranking if keyword is not None else semantic  # type: ignore[assignment]
+        assert ranked is not None
+        # The pool is every passage in the list that paging walks: the basis of `total` and the facets. Keyword
+        # lists walk every match; semantic and hybrid lists are exactly what was ranked (and cleared the floor).
+        if keyword is not None and plan.mode == "keyword":
+            pool = keyword.matched
+        else:
+            pool = np.zeros(self.view.n_docs, bool)
+            pool[ranked.ids] = True
+        return Listing(ranked, pool, keyword, semantic)

@@ -16,13 +16,12 @@ from .analyzer import Analyzer, highlight_html
 from .dictionary import load_words
 from .encoders import Encoder, load_encoder
 from .errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, QueryError
-from .fusion import Candidates, Fusion, fuse, union
+from .fusion import Fusion
 from .keyword import top_k
 from .layout import IndexLayout
 from .manifest import Manifest
-from .ranking import Ranking
-from .requests import FILTER_NAMES, MAX_K, Filters, ListRequest, Mode, SearchRequest
-from .retrieval import KeywordResult, Listing, Plan, by_date, fold_phrase, phrases
+from .requests import MAX_K, Filters, ListRequest, Mode, SearchRequest
+from .retrieval import Plan, Retriever, by_date
 from .schema import (
     ArticleList,
     ArticleView,
@@ -33,10 +32,8 @@ from .schema import (
     SimilarResponse,
 )
 from .semantic_floor import FloorScorer
+from .settings import DEFAULT_SEARCH, SearchSettings
 from .view import IndexView
-
-MIN_DEPTH = 100
-HYBRID_WINDOW = 100
 
 
 def _facet_pools(filters: Filters, pool: np.ndarray,
@@ -61,7 +58,7 @@ class Searcher:
 
     def __init__(self, layout: IndexLayout, directory: Path, view: IndexView, encoder: Encoder | None,
                  semantic_unavailable: str | None, floor: FloorScorer | None = None,
-                 analyzer: Analyzer | None = None) -> None:
+                 analyzer: Analyzer | None = None, settings: SearchSettings = DEFAULT_SEARCH) -> None:
         self.layout = layout
         self.directory = directory
         self.view = view
@@ -71,10 +68,13 @@ class Searcher:
         self.floor = floor
         self.fusion = Fusion()
         self.analyzer = analyzer or Analyzer(self.manifest.tokenizer)
+        self.settings = settings
+        self.retriever = Retriever(view, floor, settings)
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
-             previous: Searcher | None = None, load_model: bool = True) -> Searcher:
+             previous: Searcher | None = None, load_model: bool = True,
+             settings: SearchSettings = DEFAULT_SEARCH) -> Searcher:
         """Open the published generation; load the encoder (or reuse one) if the index has vectors.
 
         With `previous`, segments it already loaded are reused, so opening a new generation costs only what changed.
@@ -94,7 +94,7 @@ class Searcher:
             reason = "the index was built without an embedding model"
             if manifest.model_unavailable_reason:
                 reason += f" ({manifest.model_unavailable_reason})"
-            return cls(layout, directory, view, None, reason, analyzer=analyzer)
+            return cls(layout, directory, view, None, reason, analyzer=analyzer, settings=settings)
         if view.segments and not view.has_vectors:
             raise IndexCorrupt(f"{directory}: the manifest names a model but a segment has no vectors")
         unavailable: str | None = None
@@ -115,7 +115,7 @@ class Searcher:
                  if manifest.semantic_floor is not None else None)
         if encoder is not None:
             single_threaded_blas()
-        return cls(layout, directory, view, encoder, unavailable, floor, analyzer)
+        return cls(layout, directory, view, encoder, unavailable, floor, analyzer, settings)
 
     @property
     def modes(self) -> list[Mode]:
@@ -123,53 +123,8 @@ class Searcher:
         return ["hybrid", "semantic", "keyword"] if self.encoder is not None else ["keyword"]
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
-        """Mask of live passages passing the filters (OR within a facet, AND across); None when that is all."""
-        if not filters.active and self.view.all_live:
-            return None  # saves a pass over every passage on each unfiltered query
-        mask = self.view.live.copy()
-        for name in FILTER_NAMES:
-            values = getattr(filters, name)
-            if values:
-                labels, codes = self.view.filters[name]
-                positions = np.searchsorted(labels, values)
-                known = [int(p) for p, v in zip(positions, values) if p < len(labels) and labels[p] == v]
-                mask &= np.isin(codes, known)
-        low, high = filters.date_bounds()
-        if low is not None:
-            mask &= self.view.dates >= low
-        if high is not None:
-            mask &= (self.view.dates <= high) & (self.view.dates > 0)
-        return mask
-
-    def _keyword(self, request: SearchRequest, scores: np.ndarray, depth: int,
-                 allowed: np.ndarray | None) -> KeywordResult:
-        """BM25 ranking, with passages containing the query's exact phrase(s) moved to the front."""
-        ranking, matched = top_k(scores, depth, allowed)
-        wanted = phrases(request.q)
-        exact: frozenset[int] = frozenset()
-        if wanted and len(ranking):
-            texts = self.view.texts(ranking.ids.tolist())
-            found = np.array([all(p in fold_phrase(texts[int(n)]) for p in wanted) for n in ranking.ids])
-            exact = frozenset(ranking.ids[found].tolist())
-            order = np.argsort(~found, kind="stable")
-            ranking = Ranking(ranking.ids[order], ranking.scores[order])
-        return KeywordResult(ranking, scores, matched, exact)
-
-    def _semantic(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
-        """The nearest passages that clear the semantic floor (all of the nearest when the index has none)."""
-        nearest = self.view.vector_search(query, depth, allowed)
-        if self.floor is None:
-            return nearest
-        return nearest.where(nearest.scores >= self.floor.threshold(query))
-
-    def _candidates(self, keyword: KeywordResult, semantic: Ranking, query: np.ndarray) -> Candidates:
-        """Both retrievers' scores for every passage either returned (exact-phrase passages lifted above the rest)."""
-        ids = union(keyword.ranking, semantic)
-        bm25 = keyword.scores[ids].astype(np.float64)
-        if keyword.exact:
-            lifted = np.fromiter((n in keyword.exact for n in ids.tolist()), bool, len(ids))
-            bm25 = bm25 + lifted * (bm25.max() + 1e-6)
-        return Candidates(ids, bm25, self.view.vector_scores(ids, query))
+        """Mask of live passages passing the filters (see Retriever.allowed)."""
+        return self.retriever.allowed(filters)
 
     def _mode(self, request: SearchRequest, warnings: list[str]) -> tuple[Mode, float | None]:
         """The mode actually served and the semantic ratio it uses (hybrid at ratio 0 or 1 is a single retriever)."""
@@ -188,30 +143,6 @@ class Searcher:
             return "semantic", 1.0
         return mode, ratio
 
-    def _retrieve(self, request: SearchRequest, plan: Plan, allowed: np.ndarray | None, depth: int) -> Listing:
-        """Each retriever's list, their fusion, and the pool of every passage the list walks."""
-        keyword: KeywordResult | None = None
-        semantic: Ranking | None = None
-        if plan.mode in ("keyword", "hybrid"):
-            scores = plan.keyword_scores()  # cached per search; top_k zeroes what a mask leaves out, so copy then
-            keyword = self._keyword(request, scores if allowed is None else scores.copy(), depth, allowed)
-        if plan.query is not None:
-            semantic = self._semantic(plan.query, depth, allowed)
-        if keyword is not None and semantic is not None and plan.query is not None and plan.ratio is not None:
-            candidates = self._candidates(keyword, semantic, plan.query) if plan.fusion.method != "rrf" else None
-            ranked = fuse(keyword.ranking, semantic, plan.fusion, candidates)
-        else:
-            ranked = keyword.ranking if keyword is not None else semantic  # type: ignore[assignment]
-        assert ranked is not None
-        # The pool is every passage in the list that paging walks: the basis of `total` and the facets. Keyword
-        # lists walk every match; semantic and hybrid lists are exactly what was ranked (and cleared the floor).
-        if keyword is not None and plan.mode == "keyword":
-            pool = keyword.matched
-        else:
-            pool = np.zeros(self.view.n_docs, bool)
-            pool[ranked.ids] = True
-        return Listing(ranked, pool, keyword, semantic)
-
     def search(self, request: SearchRequest, fusion: Fusion | None = None, with_facets: bool = True) -> SearchResponse:
         """Run one search and return the response object (page, score breakdowns, facets)."""
         started = time.perf_counter()
@@ -228,9 +159,10 @@ class Searcher:
         plan = Plan(mode, ratio, chosen, query, functools.cache(lambda: self.view.keyword_scores(terms)))
         # Fusion reads a fixed window of each list (as Elasticsearch's rank_window_size does): were it to deepen
         # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
-        depth = HYBRID_WINDOW if mode == "hybrid" else max(MIN_DEPTH, request.offset + request.k)
+        depth = (self.settings.hybrid_window if mode == "hybrid"
+                 else max(self.settings.min_depth, request.offset + request.k))
         allowed = self.allowed(request)
-        listing = self._retrieve(request, plan, allowed, depth)
+        listing = self.retriever.retrieve(request, plan, allowed, depth)
         copies = self.view.copies()
         collapse = request.collapse and bool(len(copies.members))
         total = copies.distinct(listing.pool) if collapse else int(np.count_nonzero(listing.pool))
@@ -241,7 +173,7 @@ class Searcher:
             while (len(listing.ranked) < matches
                    and len(copies.collapse(listing.ranked.ids)) < request.offset + request.k):
                 depth *= 2
-                listing = self._retrieve(request, plan, allowed, depth)
+                listing = self.retriever.retrieve(request, plan, allowed, depth)
         ranked = listing.ranked
         if request.sort != "relevance":
             ranked = by_date(listing, self.view.dates, request.sort == "newest", mode == "keyword")
@@ -253,8 +185,10 @@ class Searcher:
                             results.Copies(copies, allowed, collapse))
         facets = None
         if with_facets:
-            pools = _facet_pools(request, listing.pool,
-                                 lambda chosen: self._retrieve(request, plan, self.allowed(chosen), depth).pool)
+            def pool_of(chosen: Filters) -> np.ndarray:
+                return self.retriever.retrieve(request, plan, self.allowed(chosen), depth).pool
+
+            pools = _facet_pools(request, listing.pool, pool_of)
             facets = results.facets(self.view, pools)
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=total,
@@ -284,9 +218,7 @@ class Searcher:
             raise NotFound(f"no article with id {article_id!r}")
         fields, records = found
         fields["dek"] = results.dek(str(fields["text"]), int(str(fields.pop("body_start"))), records)
-        passages = [PassageView(id=r.id, paragraph=r.paragraph, start=r.start, end=r.end, text=r.text,
-                                speaker=r.speaker, role=r.role, region=r.region, section=r.section,
-                                reporters=list(r.reporters)) for r in records]
+        passages = [PassageView.model_validate(results.view_fields(r, PassageView)) for r in records]
         return ArticleView.model_validate({**fields, "passages": passages})
 
     def highlighter(self, query: str) -> Callable[[str], str]:
@@ -307,12 +239,14 @@ class Searcher:
         warnings: list[str] = []
         mode: Mode
         if self.view.has_vectors:
-            ranking, mode = self.view.vector_search(self.view.vector(num), k, allowed), "semantic"
+            ranking = self.view.vector_search(self.view.vector(num), k, allowed, self.settings.vectors)
+            mode = "semantic"
         else:
             warnings.append(f"semantic search unavailable: {self.semantic_unavailable}; "
                             "similar by shared keywords instead")
             text = self.view.texts([num])[num]
-            ranking, mode = top_k(self.view.keyword_scores(self.analyzer.terms(text)), k, allowed)[0], "keyword"
+            scores = self.view.keyword_scores(self.analyzer.terms(text))
+            ranking, mode = top_k(scores, k, allowed, self.settings.keyword)[0], "keyword"
         hits = results.hits(self.view, self.analyzer, ranking.pairs(), ranking if mode == "keyword" else None,
                             ranking if mode == "semantic" else None, set())
         return SimilarResponse(passage_id=passage_id, mode=mode, warnings=warnings, results=hits)

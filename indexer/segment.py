@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from .formats import SEGMENT_FILE, SEGMENT_VERSION, SIGNATURES_FILE, STORE_FILE
 from .ingest import Article
 from .integrity import FileSum, verify_files
 from .keyword import KeywordIndex
+from .settings import DEFAULT_VECTORS, VectorSettings
 from .store import Store, write_store
 from .vectors import VectorIndex, build_vector_index
 
@@ -43,24 +45,35 @@ def new_segment_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def write_segment(directory: Path, segment_id: str, articles: Sequence[Article], passages: Sequence[Passage],
-                  keyword: KeywordIndex, vectors: np.ndarray | None, owners: np.ndarray | None = None,
-                  copy_signatures: np.ndarray | None = None) -> SegmentInfo:
-    """Write every file of a new segment into the empty `directory`; the info file goes last.
+@dataclass(frozen=True)
+class PreparedSegment:
+    """Everything a new segment holds, in memory: articles, passages (numbered by position), postings, and
+    optionally window vectors with their owners (one vector per passage when None) and copy signatures."""
 
-    `owners[v]` is the passage of vector v (one vector per passage, in order, when None).
-    """
-    write_store(directory / STORE_FILE, articles, passages)
-    keyword.save(directory)
-    if copy_signatures is not None:
-        np.save(directory / SIGNATURES_FILE, copy_signatures, allow_pickle=False)
+    articles: Sequence[Article]
+    passages: Sequence[Passage]
+    keyword: KeywordIndex
+    vectors: np.ndarray | None = None
+    owners: np.ndarray | None = None
+    signatures: np.ndarray | None = None
+
+
+def write_segment(directory: Path, segment_id: str, prepared: PreparedSegment,
+                  vector_settings: VectorSettings = DEFAULT_VECTORS) -> SegmentInfo:
+    """Write every file of a new segment into the empty `directory`; the info file goes last."""
+    write_store(directory / STORE_FILE, prepared.articles, prepared.passages)
+    prepared.keyword.save(directory)
+    if prepared.signatures is not None:
+        np.save(directory / SIGNATURES_FILE, prepared.signatures, allow_pickle=False)
     kind, count = None, None
-    if vectors is not None:
-        index = VectorIndex(build_vector_index(vectors), owners, len(passages))
+    if prepared.vectors is not None:
+        index = VectorIndex(build_vector_index(prepared.vectors, vector_settings), prepared.owners,
+                            len(prepared.passages))
         index.save(directory)
         kind, count = index.kind, index.count
-    info = SegmentInfo(version=SEGMENT_VERSION, id=segment_id, articles=len(articles), passages=len(passages),
-                       terms=len(keyword.vocab), vector_index=kind, vectors=count)
+    info = SegmentInfo(version=SEGMENT_VERSION, id=segment_id, articles=len(prepared.articles),
+                       passages=len(prepared.passages), terms=len(prepared.keyword.vocab), vector_index=kind,
+                       vectors=count)
     (directory / SEGMENT_FILE).write_text(info.model_dump_json(), encoding="utf-8")
     return info
 

@@ -27,37 +27,28 @@ CREATE TABLE passages (
     speaker TEXT, role TEXT, region TEXT, section TEXT, reporters TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX passages_article ON passages(article_id, seq);
 """
-_PASSAGE_COLUMNS = ("p.num, p.id, p.article_id, a.title, a.date, p.seq, p.paragraph, p.start, p.\"end\", "
-                    "p.speaker, p.role, p.region, p.section, p.reporters, p.text, a.source, a.url")
+_PASSAGE_COLUMNS = ("p.article_id, p.seq, p.text, p.start, p.\"end\", p.paragraph, p.speaker, p.role, p.region, "
+                    "p.section, p.reporters, p.num, a.title, a.date, a.source, a.url")
 
 
-@dataclass(frozen=True)
-class PassageRecord:
-    """A stored passage joined with its article's title and date."""
+@dataclass(frozen=True, kw_only=True)
+class PassageRecord(Passage):
+    """A stored passage: the chunker's passage plus its number (in the segment, or the index) and its article's
+    title, date, source and URL."""
 
     num: int
-    id: str
-    article_id: str
     article_title: str
-    date: str | None
-    seq: int
-    paragraph: int
-    start: int
-    end: int
-    speaker: str | None
-    role: str | None
-    region: str | None
-    section: str | None
-    reporters: tuple[str, ...]
-    text: str
+    date: str | None = None
     source: str | None = None
     url: str | None = None
 
 
 def _record(row: tuple[Any, ...]) -> PassageRecord:
-    values = list(row)
-    values[13] = tuple(json.loads(values[13]))
-    return PassageRecord(*values)
+    """A row of _PASSAGE_COLUMNS: Passage's fields in order (reporters as JSON), then the number and article's."""
+    (article_id, seq, text, start, end, paragraph, speaker, role, region, section, reporters,
+     num, title, date, source, url) = row
+    return PassageRecord(article_id, seq, text, start, end, paragraph, speaker, role, region, section,
+                         tuple(json.loads(reporters)), num=num, article_title=title, date=date, source=source, url=url)
 
 
 def write_store(path: Path, articles: Sequence[Article], passages: Sequence[Passage]) -> None:
@@ -111,7 +102,7 @@ class Store:
             rows = self.db.execute(
                 f"SELECT {_PASSAGE_COLUMNS} FROM passages p JOIN articles a ON a.id = p.article_id "
                 f"WHERE p.num IN ({','.join('?' * len(chunk))})", chunk)
-            found.update((row[0], _record(row)) for row in rows)
+            found.update((record.num, record) for record in map(_record, rows))
         return found
 
     def num_of(self, passage_id: str) -> int | None:
@@ -153,12 +144,10 @@ class Store:
                                "FROM articles")
         return [Article(*row) for row in rows if row[0] not in exclude]
 
-    def full_passages(self, nums: Sequence[int]) -> list[Passage]:
-        """Passages by number, in the given order, as Passage objects (for merging segments)."""
+    def full_passages(self, nums: Sequence[int]) -> list[PassageRecord]:
+        """Passages by number, in the given order (for merging segments)."""
         records = self.passages(nums)
-        return [Passage(article_id=r.article_id, seq=r.seq, text=r.text, start=r.start, end=r.end,
-                        paragraph=r.paragraph, speaker=r.speaker, role=r.role, region=r.region, section=r.section,
-                        reporters=r.reporters) for r in (records[int(n)] for n in nums)]
+        return [records[int(n)] for n in nums]
 
     def texts(self, nums: Sequence[int]) -> dict[int, str]:
         """Passage texts by number."""

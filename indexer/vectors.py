@@ -20,28 +20,20 @@ import numpy as np
 from .errors import IndexCorrupt
 from .formats import OWNERS_FILE, VECTORS_FILE
 from .ranking import Ranking
+from .settings import DEFAULT_VECTORS, VectorSettings
 
-# Up to this many vectors an exact scan costs about a millisecond (3 ms at 20k, measured); above it HNSW.
-EXACT_MAX = 10_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
-# efSearch for a query is at least this many times the number of vectors it asks for (see search).
-HNSW_EF_FACTOR = 1.0
-# Vectors asked of FAISS per passage wanted, in units of the segment's mean vectors per passage (see search).
-CANDIDATE_FACTOR = 1.5
 FLAT_KIND = "flat-ip"
-HNSW_KIND = f"hnsw{HNSW_M}-ip"
-# A filter leaving at most this many passages is answered exactly from the stored vectors: cheaper than
-# walking a graph whose neighbours are mostly filtered out, and never short of results.
-SUBSET_EXACT_MAX = 20_000
 # Memory-map flat vector storage (flat and HNSW indexes) where this FAISS can; older ones read into memory.
 MMAP_FLAG = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
 
 
-def index_kind(count: int) -> str:
+def index_kind(count: int, settings: VectorSettings = DEFAULT_VECTORS) -> str:
     """The FAISS index type used for `count` vectors."""
-    return FLAT_KIND if count <= EXACT_MAX else HNSW_KIND
+    return FLAT_KIND if count <= settings.exact_max else _hnsw_kind(settings.hnsw_m)
+
+
+def _hnsw_kind(m: int) -> str:
+    return f"hnsw{m}-ip"
 
 
 @contextmanager
@@ -55,15 +47,15 @@ def faiss_threads(count: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
-def build_vector_index(vectors: np.ndarray) -> faiss.Index:
+def build_vector_index(vectors: np.ndarray, settings: VectorSettings = DEFAULT_VECTORS) -> faiss.Index:
     """A FAISS index whose ids are row numbers of `vectors` (assumed L2-normalised)."""
     dimension = vectors.shape[1]
-    if index_kind(len(vectors)) == FLAT_KIND:
+    if index_kind(len(vectors), settings) == FLAT_KIND:
         index: faiss.Index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = settings.ef_construction
+        index.hnsw.efSearch = settings.ef_search
     # A server thread may have pinned FAISS to one thread for queries; building wants every core.
     with faiss_threads(os.cpu_count() or 1):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -112,7 +104,10 @@ class VectorIndex:
     @property
     def kind(self) -> str:
         """The index type, as index_kind names it."""
-        return HNSW_KIND if isinstance(self.index, faiss.IndexHNSW) else FLAT_KIND
+        if isinstance(self.index, faiss.IndexHNSW):
+            # Level 0 has twice M neighbours, the levels above M.
+            return _hnsw_kind(int(self.index.hnsw.nb_neighbors(1)))  # type: ignore[attr-defined]
+        return FLAT_KIND
 
     def save(self, directory: Path) -> None:
         """Write the index in FAISS's own format, and the owners as a numpy array (no pickle)."""
@@ -158,14 +153,15 @@ class VectorIndex:
         order = np.lexsort((passages, -scores))
         return Ranking(passages[order].astype(np.int64), scores[order])
 
-    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> Ranking:
+    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None,
+               settings: VectorSettings = DEFAULT_VECTORS) -> Ranking:
         """Top `depth` passages by score (see _scores), within the `allowed` passage mask."""
         depth = min(depth, self.passages)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         subset = np.flatnonzero(allowed) if allowed is not None else np.arange(self.passages)
         if depth <= 0 or len(subset) == 0:
             return Ranking(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if len(subset) * self.per_passage <= (EXACT_MAX if allowed is None else SUBSET_EXACT_MAX):
+        if len(subset) * self.per_passage <= (settings.exact_max if allowed is None else settings.subset_exact_max):
             return self._top(subset, self._scores(subset, query[0]), depth)
         # Candidates from the nearest vectors (each passage counted once), then scored exactly.
         params: faiss.SearchParameters | None = None
@@ -173,10 +169,10 @@ class VectorIndex:
         if allowed is not None and len(subset) < self.passages:
             # A bitmap selector costs n/8 bytes per query, whatever the number of allowed vectors.
             bitmap = np.packbits(allowed[self.owners], bitorder="little")
-        wanted = min(self.count, int(depth * self.per_passage * CANDIDATE_FACTOR) + 10)
+        wanted = min(self.count, int(depth * self.per_passage * settings.candidate_factor) + 10)
         while True:
             if isinstance(self.index, faiss.IndexHNSW):
-                ef = max(HNSW_EF_SEARCH, int(wanted * HNSW_EF_FACTOR))
+                ef = max(settings.ef_search, int(wanted * settings.ef_factor))
                 params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
             if bitmap is not None:
                 params = params or faiss.SearchParameters()

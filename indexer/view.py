@@ -15,6 +15,7 @@ from .layout import IndexLayout
 from .manifest import Manifest, Tombstones
 from .ranking import Ranking
 from .segment import FILTERS, Segment
+from .settings import DEFAULT_VECTORS, VectorSettings
 from .store import PassageRecord
 
 
@@ -154,13 +155,14 @@ class IndexView:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""
         return bm25_scores([(s.keyword, int(o)) for s, o in zip(self.segments, self.offsets)], self.n_docs, terms)
 
-    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None) -> Ranking:
+    def vector_search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None,
+                      settings: VectorSettings = DEFAULT_VECTORS) -> Ranking:
         """The `depth` nearest allowed passages (all when `allowed` is None) over all segments."""
         ids: list[np.ndarray] = []
         scores: list[np.ndarray] = []
         for segment, begin, end in zip(self.segments, self.offsets[:-1], self.offsets[1:]):
             assert segment.vectors is not None
-            hits = segment.vectors.search(query, depth, None if allowed is None else allowed[begin:end])
+            hits = segment.vectors.search(query, depth, None if allowed is None else allowed[begin:end], settings)
             ids.append(hits.ids + begin)
             scores.append(hits.scores)
         all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)

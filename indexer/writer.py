@@ -9,37 +9,35 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
-from .analyzer import TRADITIONAL_TO_SIMPLIFIED, Analyzer, TokenizerSettings
 from .chunk import ChunkerSettings, Passage, chunk_article
 from .context import ContextSettings, embedding_inputs, passage_context
 from .copies import SETTINGS as COPIES
 from .copies import signatures
 from .crash import reached
-from .dictionary import Entry, digest, load_words, merge, names, save_words
+from .dictionary import Entry
 from .embedding import Embedder
 from .encoders import Encoder, ModelInfo
 from .errors import IndexCorrupt, ModelMismatch
-from .formats import STORE_FILE, tombstones_name
+from .formats import GENERATIONS_DIR, SEGMENTS_DIR, STORE_FILE, tombstones_name
 from .ingest import Article, FileProblem
 from .integrity import file_sums, verify_files
 from .keyword import KeywordIndex
 from .layout import IndexLayout
 from .manifest import Counts, Manifest, SegmentRef, Tombstones
-from .segment import Segment, new_segment_id, read_segment_info, write_segment
-from .semantic_floor import DEFAULT_PERCENTILE
+from .merge import SegmentState, gather, victims
+from .segment import PreparedSegment, new_segment_id, read_segment_info, write_segment
+from .semantic_floor import DEFAULT_PERCENTILE, FloorScorer
+from .settings import DEFAULT_WRITER, WriterSettings
 from .store import Store
+from .vocabulary import Vocabulary
 
 Log = Callable[[str], None]
-MAX_SEGMENTS = 8
-MAX_DELETED_SHARE = 0.3
 
 
 @dataclass
@@ -57,29 +55,22 @@ class UpdateReport:
     merged_segments: int = 0
 
 
-@dataclass
-class _SegmentState:
-    """A segment in the generation being prepared, with its (possibly grown) tombstones."""
-
-    ref: SegmentRef
-    tombstones: Tombstones
-    changed: bool = False
-
-
 class IndexWriter:
     """Applies changes under the writer lock (held by the caller) and publishes a new generation."""
 
     def __init__(self, layout: IndexLayout, base: Manifest | None, encoder: Encoder | None, *,
                  unavailable: str | None = None, log: Log = print, progress: bool = False,
                  context: ContextSettings | None = None, floor_percentile: float = DEFAULT_PERCENTILE,
-                 window_chars: int | None = None, dictionary: Sequence[Entry] | None = None) -> None:
+                 window_chars: int | None = None, dictionary: Sequence[Entry] | None = None,
+                 settings: WriterSettings = DEFAULT_WRITER) -> None:
         self.layout = layout
+        self.settings = settings
         self.encoder = encoder
         self.unavailable = unavailable
         self.log = log
         self.progress = progress
         self.embedder = Embedder(layout, encoder, progress) if encoder is not None else None
-        self._choose_words(base, dictionary)
+        self.words = Vocabulary(layout, base.tokenizer if base else None, dictionary)
         limit = encoder.max_passage_chars() if encoder else None
         # Only the flags of a given `context` count: its budget always follows the model.
         self.context = ContextSettings.for_model(limit, *((context.keyword, context.semantic) if context else ()))
@@ -93,40 +84,10 @@ class IndexWriter:
         self.model: ModelInfo | None = encoder.info if encoder else None
         self.base = base
 
-    def _choose_words(self, base: Manifest | None, dictionary: Sequence[Entry] | None) -> None:
-        """Analysis settings: the index's own when the user dictionary is unchanged (`dictionary` None keeps it),
-        else new ones whose word list is made at the next full build (see _settle_words)."""
-        kept = base.tokenizer if base else None
-        self.user_words = list(dictionary) if dictionary is not None else None
-        if dictionary is not None:
-            wanted = digest(dictionary) if dictionary else None
-        else:
-            wanted = kept.dictionary if kept else None
-        self.tokenizer: TokenizerSettings = TokenizerSettings(script=TRADITIONAL_TO_SIMPLIFIED, dictionary=wanted)
-        if kept is not None and kept.words is not None and kept.model_copy(update={"words": None}) == self.tokenizer:
-            self.tokenizer = kept
-            self.analyzer = Analyzer(kept, load_words(self.layout.root, kept.words))
-        else:
-            self.analyzer = Analyzer(self.tokenizer)  # replaced once the word list is made
-
-    def _settle_words(self, passages: Sequence[Passage]) -> None:
-        """On a full build: the word list is the user's words plus the speakers and regions of these passages."""
-        if self.tokenizer.words is not None:
-            return
-        user = self.user_words
-        if user is None:
-            user = load_words(self.layout.root, self.tokenizer.dictionary) if self.tokenizer.dictionary else []
-        if user:
-            save_words(self.layout.root, user, self.layout.write_durably)  # kept for rebuilds that keep it
-        entries = merge(user, names([n for p in passages for n in (p.speaker, p.region)]))
-        sha = save_words(self.layout.root, entries, self.layout.write_durably)
-        self.tokenizer = self.tokenizer.model_copy(update={"words": sha})
-        self.analyzer = Analyzer(self.tokenizer, entries)
-
     @property
     def incremental(self) -> bool:
         """True when the published index was made with the same tokenizer, chunker and model."""
-        return self.base is not None and self.base.same_settings(self.tokenizer, self.chunker, self.context,
+        return self.base is not None and self.base.same_settings(self.words.tokenizer, self.chunker, self.context,
                                                                      self.model)
 
     def live_articles(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, str]]:
@@ -167,7 +128,7 @@ class IndexWriter:
             raise ModelMismatch("the index was made with another model, tokenizer or chunker; run `wenku build` "
                                "to rebuild it before adding or removing articles")
         states = [] if rebuild or self.base is None else [
-            _SegmentState(ref.model_copy(), self._tombstones(ref)) for ref in self.base.segments]
+            SegmentState(ref.model_copy(), self._tombstones(ref)) for ref in self.base.segments]
         by_segment = {state.ref.id: state for state in states}
         live = {} if rebuild else self.live_articles([a.id for a in upserts] + list(deletes))
         fresh = [a for a in upserts if a.id not in live or live[a.id][1] != a.sha256]
@@ -181,14 +142,14 @@ class IndexWriter:
             return report
         if fresh:
             ref, report.passages_added, report.embedded, report.reused_vectors = self._new_segment(fresh)
-            states.append(_SegmentState(ref, Tombstones()))
+            states.append(SegmentState(ref, Tombstones()))
             report.added = [a.id for a in fresh]
             report.replaced = [a.id for a in fresh if a.id in live]
         report.merged_segments = self._merge(states)
         report.manifest = self._publish(corpus, states, failures)
         return report
 
-    def _bury(self, state: _SegmentState, article_id: str) -> None:
+    def _bury(self, state: SegmentState, article_id: str) -> None:
         """Tombstone an article and its passages in one segment."""
         store = Store(self.layout.segment_dir(state.ref.id) / STORE_FILE)
         state.tombstones.articles.append(article_id)
@@ -201,7 +162,7 @@ class IndexWriter:
     def _new_segment(self, articles: Sequence[Article]) -> tuple[SegmentRef, dict[str, int], int, int]:
         """Chunk, analyse and embed new articles into a new segment (cost proportional to them alone)."""
         passages = self._chunk(articles)
-        self._settle_words(passages)
+        self.words.settle(passages)
         titles = {a.id: a.title for a in articles}
         term_lists = [self._terms(titles[p.article_id], p) for p in
                       tqdm(passages, desc="analysing", unit="passage", disable=not self.progress, leave=False)]
@@ -210,8 +171,8 @@ class IndexWriter:
             texts, owners = embedding_inputs(titles, passages, self.context, self.chunker.window_chars)
             assert self.embedder is not None
             vectors, embedded, reused = self.embedder.embed(texts)
-        ref = self._write(articles, passages, KeywordIndex.build(term_lists), vectors, owners,
-                          signatures([p.text for p in passages]), "segment")
+        ref = self._write(PreparedSegment(articles, passages, KeywordIndex.build(term_lists), vectors, owners,
+                                          signatures([p.text for p in passages])), "segment")
         counts: dict[str, int] = {a.id: 0 for a in articles}
         for p in passages:
             counts[p.article_id] += 1
@@ -219,73 +180,46 @@ class IndexWriter:
 
     def _terms(self, title: str, passage: Passage) -> list[str]:
         """A passage's keyword terms: its text's, then its context's when the settings say so."""
-        terms = self.analyzer.terms(passage.text)
+        terms = self.words.analyzer.terms(passage.text)
         if self.context.keyword:
-            terms += self.analyzer.terms(passage_context(title, passage))
+            terms += self.words.analyzer.terms(passage_context(title, passage))
         return terms
 
-    def _write(self, articles: Sequence[Article], passages: Sequence[Passage], keyword: KeywordIndex,
-               vectors: np.ndarray | None, owners: np.ndarray | None, copy_signatures: np.ndarray,
-               kind: str) -> SegmentRef:
+    def _write(self, prepared: PreparedSegment, kind: str) -> SegmentRef:
         """Write a segment in staging, record its files' checksums, then rename it into place."""
         segment_id = new_segment_id()
-        staging = self.layout.staging_dir("segments")
-        try:
-            info = write_segment(staging, segment_id, articles, passages, keyword, vectors, owners, copy_signatures)
+        with self.layout.staging(SEGMENTS_DIR) as staging:
+            info = write_segment(staging, segment_id, prepared, self.settings.vectors)
             sums = file_sums(staging)
             reached(f"{kind}-staged")
             self.layout.commit_dir(staging, self.layout.segment_dir(segment_id))
             reached(f"{kind}-committed")
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return SegmentRef(id=segment_id, articles=info.articles, passages=info.passages, files=sums)
 
-    def _merge(self, states: list[_SegmentState]) -> int:
-        """Rewrite mostly-deleted segments and merge the smallest past MAX_SEGMENTS; return segments merged."""
-        def live(state: _SegmentState) -> int:
-            return state.ref.passages - len(state.tombstones.passages)
-
-        victims = [s for s in states if len(s.tombstones.passages) > MAX_DELETED_SHARE * max(s.ref.passages, 1)
-                   or s.ref.articles == len(s.tombstones.articles)]
-        rest = sorted((s for s in states if s not in victims), key=live)
-        excess = len(rest) + (1 if victims else 0) - MAX_SEGMENTS
-        if excess > 0:
-            victims += rest[:excess + 1]
-        if not victims:
+    def _merge(self, states: list[SegmentState]) -> int:
+        """Rewrite the segments the merge policy picks as one; return how many were merged."""
+        chosen = victims(states, self.settings)
+        if not chosen:
             return 0
-        articles: list[Article] = []
-        passages: list[Passage] = []
-        term_parts: list[tuple[KeywordIndex, np.ndarray]] = []
-        vector_parts: list[np.ndarray] = []
-        owner_parts: list[np.ndarray] = []
-        signature_parts: list[np.ndarray] = []
-        for state in victims:
-            segment = Segment(self.layout.segment_dir(state.ref.id))
-            dead = np.zeros(segment.size, bool)
-            dead[state.tombstones.passages] = True
-            keep = np.flatnonzero(~dead)
-            articles += segment.store.full_articles(set(state.tombstones.articles))
-            passages += segment.store.full_passages(keep.tolist())
-            term_parts.append((segment.keyword, keep))
-            signature_parts.append(segment.signatures[keep] if segment.signatures is not None
-                                   else signatures([p.text for p in passages[len(passages) - len(keep):]]))
-            if segment.vectors is not None:
-                kept_vectors, kept_owners = segment.vectors.passage_vectors(keep)
-                vector_parts.append(kept_vectors)
-                owner_parts.append(kept_owners + len(passages) - len(keep))
+        prepared = gather(self.layout, chosen, self.encoder is not None)
+        for state in chosen:
             states.remove(state)
-        if articles:
-            vectors = np.concatenate(vector_parts) if self.encoder is not None else None
-            owners = np.concatenate(owner_parts) if self.encoder is not None else None
-            ref = self._write(articles, passages, KeywordIndex.merged(term_parts), vectors, owners,
-                              np.concatenate(signature_parts), "merge")
-            states.append(_SegmentState(ref, Tombstones()))
-        return len(victims)
+        if prepared.articles:
+            states.append(SegmentState(self._write(prepared, "merge"), Tombstones()))
+        return len(chosen)
 
-    def _publish(self, corpus: Path, states: list[_SegmentState], failures: list[FileProblem] | None) -> Manifest:
+    def publish_prepared(self, corpus: Path, prepared: PreparedSegment, floor: FloorScorer | None = None) -> Manifest:
+        """Publish a generation that adds one segment prepared outside the writer (benchmarks: synthetic text and
+        vectors at sizes we cannot embed), with the semantic floor given (None: none); call under the lock."""
+        states = [SegmentState(ref.model_copy(), self._tombstones(ref)) for ref in self.base.segments] \
+            if self.base else []
+        states.append(SegmentState(self._write(prepared, "segment"), Tombstones()))
+        return self._publish(corpus, states, None, floor, calibrate=False)
+
+    def _publish(self, corpus: Path, states: list[SegmentState], failures: list[FileProblem] | None,
+                 floor: FloorScorer | None = None, calibrate: bool = True) -> Manifest:
         """Write changed tombstones and the manifest, swap CURRENT, then clean up what nothing uses."""
-        self._settle_words([])  # a full build with nothing to index still settles its word list
+        self.words.settle([])  # a full build with nothing to index still settles its word list
         generation = self.layout.next_generation()
         for state in states:
             if state.changed:
@@ -300,7 +234,8 @@ class IndexWriter:
                 state.ref.deleted_passages = len(state.tombstones.passages)
         reached("tombstones-written")
         refs = [s.ref for s in states]
-        floor = self.embedder.floor(self.base, self.floor_percentile) if self.embedder else None
+        if calibrate and self.embedder is not None:
+            floor = self.embedder.floor(self.base, self.floor_percentile)
         if failures is None:
             failures = self.base.failed if self.base else []
         manifest = Manifest(
@@ -309,7 +244,7 @@ class IndexWriter:
             corpus=str(corpus.resolve()),
             counts=Counts(articles=sum(r.articles - r.deleted_articles for r in refs),
                           passages=sum(r.passages - r.deleted_passages for r in refs)),
-            tokenizer=self.tokenizer,
+            tokenizer=self.words.tokenizer,
             chunker=self.chunker,
             context=self.context,
             model=self.model,
@@ -318,16 +253,12 @@ class IndexWriter:
             segments=refs,
             failed=failures,
         )
-        staging = self.layout.staging_dir("generations")
-        try:
+        with self.layout.staging(GENERATIONS_DIR) as staging:
             if floor is not None:
                 floor.save(staging)
             manifest.write(staging)
             reached("manifest-staged")
             self.layout.publish(staging, generation)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         self.base = manifest
         self._clean(generation)
         return manifest
@@ -335,7 +266,7 @@ class IndexWriter:
     def _clean(self, current: int) -> None:
         """Delete generations, segments and tombstones that no kept generation references."""
         referenced: set[str] = set()
-        generations = self.layout.prune(current)
+        generations = self.layout.prune(current, self.settings.keep_generations, self.settings.grace_seconds)
         reached("generations-pruned")
         for generation in generations:
             try:

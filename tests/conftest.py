@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -219,12 +219,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(index: Path, workers: int = 1, threads: int = 2, env: dict[str, str] | None = None,
-                   corpus: Path | None = None) -> Iterator[str]:
+                   corpus: Path | None = None, options: Sequence[str] = ()) -> Iterator[str]:
     """`wenku serve` (gunicorn) on a free localhost port; yields its base URL and stops it afterwards."""
     port = free_port()
     wenku = Path(sys.executable).with_name("wenku")
     command = [str(wenku), "serve", "--index", str(index), "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads)] + (["--corpus", str(corpus)] if corpus else [])
+               "--threads", str(threads), *options] + (["--corpus", str(corpus)] if corpus else [])
     # A file, not a pipe: nobody drains a pipe while tests run, and a full one would block the server's log.
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,

@@ -26,7 +26,7 @@ from indexer.manifest import Manifest
 from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
 from indexer.segment import Segment, read_segment_info
-from indexer.writer import MAX_SEGMENTS
+from indexer.settings import DEFAULT_WRITER
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED_AT = STEPS.index("current-replaced")  # a kill from this step on finds the update published
@@ -71,7 +71,7 @@ def found(index: Path, q: str) -> set[str]:
 def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     """Two starting points: a fresh index (no merge on the next add), and one whose next add merges segments."""
     root = tmp_path_factory.mktemp("bases")
-    return {"plain": make_base(root / "plain", 1), "merging": make_base(root / "merging", MAX_SEGMENTS)}
+    return {"plain": make_base(root / "plain", 1), "merging": make_base(root / "merging", DEFAULT_WRITER.max_segments)}
 
 
 @pytest.mark.slow

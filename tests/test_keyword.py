@@ -9,6 +9,7 @@ import indexer.keyword as keyword
 from indexer.analyzer import Analyzer, highlight_html
 from indexer.keyword import KeywordIndex, bm25_scores, idf, top_k
 from indexer.ranking import Ranking
+from indexer.settings import KeywordSettings
 
 
 def search(index: KeywordIndex, terms: list[str], depth: int,
@@ -85,8 +86,8 @@ def test_highlighting_only_the_matching_runs_equals_a_full_analysis() -> None:
 
 
 @pytest.mark.parametrize("layout", ["spread", "ties", "hidden_from_the_sample", "few"])
-def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keyword, "SPARSE_MAX", 0)  # always take the sampled path
+def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str) -> None:
+    sampled = KeywordSettings(sparse_max=0)  # always take the sampled path
     rng = np.random.default_rng(7)
     acc = rng.random(50_000).astype(np.float32)
     acc[rng.random(50_000) < 0.3] = 0
@@ -105,7 +106,7 @@ def test_top_k_by_sampled_threshold_equals_a_full_sort(layout: str, monkeypatch:
             expected[~mask] = 0
         positive = np.flatnonzero(expected > 0)
         reference = positive[np.lexsort((positive, -expected[positive]))][:100]
-        hits, matched = keyword.top_k(acc.copy(), 100, mask)
+        hits, matched = keyword.top_k(acc.copy(), 100, mask, sampled)
         assert hits.ids.tolist() == reference.tolist()
         assert matched.sum() == len(positive)
 

@@ -206,6 +206,18 @@ def raw_http(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
+def test_serve_forwards_the_token_and_cors_origins_given_as_options(tmp_path: Path) -> None:
+    corpus, index = seed_index(tmp_path)
+    origin = "https://intranet.example"
+    with running_server(index, corpus=corpus, env={"WENKU_API_TOKEN": "", "WENKU_CORS_ORIGINS": ""},
+                        options=["--api-token", TOKEN, "--cors-origins", origin]) as base:
+        request = urllib.request.Request(f"{base}/api/search?q=%E6%96%B0&mode=keyword", headers={"Origin": origin})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Access-Control-Allow-Origin"] == origin
+        written = write(base, "POST", "/api/articles", {"title": "选项令牌", "text": "通过命令行选项开启写入。"})
+        assert written["passages"] == 1 and [p.name for p in corpus.glob(f"{written['id']}.*")]
+
+
 def test_the_server_takes_long_queries_and_answers_its_own_errors_as_json(tmp_path: Path) -> None:
     corpus, index = seed_index(tmp_path)
     with running_server(index, env={"WENKU_API_TOKEN": TOKEN}, corpus=corpus) as base:

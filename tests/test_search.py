@@ -20,6 +20,7 @@ from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
 from indexer.requests import MAX_QUERY_CHARS, SearchRequest
 from indexer.searcher import Searcher
+from indexer.settings import WriterSettings
 
 MODES = ("hybrid", "semantic", "keyword")
 HOSTILE = ['"', '""', '"新能源', "新能源 AND 产业园 OR NOT 食品", "(((", ")", "*", "产业*", "a:b", "-发展",
@@ -189,12 +190,11 @@ def test_rebuilding_reuses_cached_embeddings(corpus_dir: Path, tiny_model: Path,
     assert second.manifest.generation == first.manifest.generation + 1
 
 
-def test_generations_are_published_atomically_and_pruned(corpus_dir: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("indexer.layout.GRACE_SECONDS", 0.0)
+def test_generations_are_published_atomically_and_pruned(corpus_dir: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
+    no_grace = WriterSettings(grace_seconds=0.0)
     for _ in range(4):
-        build_index(corpus_dir, index, keyword_only=True, rebuild=True, log=lambda _: None)
+        build_index(corpus_dir, index, keyword_only=True, rebuild=True, log=lambda _: None, settings=no_grace)
     layout = IndexLayout(index)
     assert layout.current_generation() == 4
     assert sorted(p.name for p in (index / "generations").iterdir()) == ["000003", "000004"]

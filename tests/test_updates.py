@@ -16,8 +16,8 @@ from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
 from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
+from indexer.settings import DEFAULT_WRITER
 from indexer.watch import watch_corpus
-from indexer.writer import MAX_SEGMENTS
 
 NEW = "新增文章\n\n江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。\n"
 MODES = ("hybrid", "semantic", "keyword")
@@ -83,7 +83,7 @@ def test_updates_and_deletes_leave_no_ghosts_and_growth_stays_bounded(corpus: Pa
         if round_ % 3 == 2:
             remove_articles(corpus, index, ["churn"], log=quiet)
         manifest = Manifest.read(IndexLayout(index).current_dir())
-        assert len(manifest.segments) <= MAX_SEGMENTS
+        assert len(manifest.segments) <= DEFAULT_WRITER.max_segments
     searcher = Searcher.open(index)
     stored = sum(ref.passages for ref in manifest.segments)
     assert manifest.counts.articles == 8 and stored <= 2 * manifest.counts.passages

@@ -10,6 +10,7 @@ import pytest
 
 import indexer.vectors as vectors
 from indexer.errors import IndexCorrupt
+from indexer.settings import DEFAULT_VECTORS, VectorSettings
 from indexer.vectors import VectorIndex, build_vector_index, faiss_threads
 
 
@@ -29,12 +30,7 @@ def exact(matrix: np.ndarray, query: np.ndarray, depth: int, allowed: np.ndarray
 def hnsw(tmp_path_factory: pytest.TempPathFactory) -> tuple[VectorIndex, np.ndarray]:
     """An HNSW index over 3,000 vectors (the size threshold lowered so the graph stays quick to build)."""
     matrix = unit_vectors(3000, seed=1)
-    patch = pytest.MonkeyPatch()
-    patch.setattr(vectors, "EXACT_MAX", 1000)
-    try:
-        index = VectorIndex(build_vector_index(matrix))
-    finally:
-        patch.undo()
+    index = VectorIndex(build_vector_index(matrix, VectorSettings(exact_max=1000)))
     directory = tmp_path_factory.mktemp("hnsw")
     index.save(directory)
     return VectorIndex.load(directory, 3000), matrix
@@ -42,8 +38,10 @@ def hnsw(tmp_path_factory: pytest.TempPathFactory) -> tuple[VectorIndex, np.ndar
 
 def test_the_index_type_follows_the_size() -> None:
     assert VectorIndex(build_vector_index(unit_vectors(50, seed=0))).kind == "flat-ip"
-    assert vectors.index_kind(vectors.EXACT_MAX) == "flat-ip"
-    assert vectors.index_kind(vectors.EXACT_MAX + 1).startswith("hnsw")
+    assert vectors.index_kind(DEFAULT_VECTORS.exact_max) == "flat-ip"
+    assert vectors.index_kind(DEFAULT_VECTORS.exact_max + 1) == "hnsw32-ip"
+    small = VectorSettings(exact_max=10, hnsw_m=8)
+    assert VectorIndex(build_vector_index(unit_vectors(50, seed=0), small)).kind == "hnsw8-ip"
 
 
 def test_hnsw_round_trips_and_finds_the_exact_neighbours(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
@@ -52,7 +50,7 @@ def test_hnsw_round_trips_and_finds_the_exact_neighbours(hnsw: tuple[VectorIndex
     np.testing.assert_array_equal(index.passage_vectors(np.array([5, 7]))[0], matrix[[5, 7]])
     recall = []
     for query in unit_vectors(20, seed=2):
-        hits = index.search(query.reshape(1, -1), 10)
+        hits = index.search(query.reshape(1, -1), 10, None, VectorSettings(exact_max=1000))  # through the graph
         recall.append(len(set(hits.ids.tolist()) & set(exact(matrix, query, 10))) / 10)
         assert list(hits.scores) == sorted(hits.scores, reverse=True)
     assert np.mean(recall) >= 0.9
@@ -68,13 +66,11 @@ def test_a_selective_filter_is_answered_exactly_and_in_full(hnsw: tuple[VectorIn
     np.testing.assert_allclose(hits.scores, (matrix @ query)[hits.ids], rtol=1e-5)
 
 
-def test_a_broad_filter_goes_through_the_graph_and_respects_the_mask(
-        hnsw: tuple[VectorIndex, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broad_filter_goes_through_the_graph_and_respects_the_mask(hnsw: tuple[VectorIndex, np.ndarray]) -> None:
     index, matrix = hnsw
-    monkeypatch.setattr(vectors, "SUBSET_EXACT_MAX", 100)
     allowed = np.arange(index.count) % 2 == 0
     query = unit_vectors(1, seed=4)[0]
-    hits = index.search(query.reshape(1, -1), 10, allowed)
+    hits = index.search(query.reshape(1, -1), 10, allowed, VectorSettings(subset_exact_max=100))
     assert len(hits.ids) == 10 and allowed[hits.ids].all()
     assert len(set(hits.ids.tolist()) & set(exact(matrix, query, 10, allowed))) >= 8
 
@@ -130,16 +126,15 @@ def passage_scores(matrix: np.ndarray, owners: np.ndarray, query: np.ndarray, pa
 
 
 @pytest.mark.parametrize("threshold", [100_000, 500])  # exact, then HNSW over the windows
-def test_a_passage_scores_its_whole_text_and_best_window(threshold: int, monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path) -> None:
-    monkeypatch.setattr(vectors, "EXACT_MAX", threshold)
+def test_a_passage_scores_its_whole_text_and_best_window(threshold: int, tmp_path) -> None:
+    settings = VectorSettings(exact_max=threshold)
     matrix, owners = windowed(600, seed=7)
-    index = VectorIndex(build_vector_index(matrix), owners, 600)
+    index = VectorIndex(build_vector_index(matrix, settings), owners, 600)
     index.save(tmp_path)
     index = VectorIndex.load(tmp_path, 600)
     for query in unit_vectors(10, seed=8):
         best = passage_scores(matrix, owners, query, 600)
-        hits = index.search(query.reshape(1, -1), 20)
+        hits = index.search(query.reshape(1, -1), 20, None, settings)
         assert len(set(hits.ids.tolist())) == len(hits.ids) == 20  # passages, each once
         np.testing.assert_allclose(hits.scores, best[hits.ids], rtol=1e-5)
         expected = np.argsort(-best, kind="stable")[:20].tolist()
@@ -148,7 +143,7 @@ def test_a_passage_scores_its_whole_text_and_best_window(threshold: int, monkeyp
         np.testing.assert_allclose(index.scores(np.array([3, 0, 599]), query), best[[3, 0, 599]], rtol=1e-5)
         allowed = np.zeros(600, bool)
         allowed[::50] = True
-        filtered = index.search(query.reshape(1, -1), 5, allowed)
+        filtered = index.search(query.reshape(1, -1), 5, allowed, settings)
         masked = np.where(allowed, best, -np.inf)
         assert filtered.ids.tolist() == np.argsort(-masked, kind="stable")[:5].tolist()
 

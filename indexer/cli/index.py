@@ -137,9 +137,14 @@ def check(index_dir: Path) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
+@click.option("--cors-origins", envvar="WENKU_CORS_ORIGINS", default="", metavar="ORIGINS",
+              help="Comma-separated origins whose pages may call GET /api/* (env WENKU_CORS_ORIGINS) [default: none].")
+@click.option("--api-token", envvar="WENKU_API_TOKEN", default="", metavar="TOKEN",
+              help="Bearer token that turns on the write routes; prefer the env WENKU_API_TOKEN, which `ps` does "
+                   "not show [default: writes off].")
 @handle_errors
 def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int, workers: int,
-          threads: int) -> None:
+          threads: int, cors_origins: str, api_token: str) -> None:
     """Serve the search page and JSON API with gunicorn; builds the index first if there is none."""
     from webapp.server import check_address
     from webapp.server import serve as run_server
@@ -156,5 +161,5 @@ def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int
     click.echo(f"serving http://{host}:{port}/ (index {index_dir}, {workers} workers × {threads} threads)", err=True)
     # Writes through the API go to the corpus given here, else to the one the index was built from.
     given = click.get_current_context().get_parameter_source("corpus") != click.core.ParameterSource.DEFAULT
-    run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model, "WENKU_CORPUS": str(corpus) if given else None},
-               host, port, workers, threads)
+    run_server({"WENKU_INDEX": str(index_dir), "WENKU_MODEL": model, "WENKU_CORPUS": str(corpus) if given else None,
+                "WENKU_CORS_ORIGINS": cors_origins, "WENKU_API_TOKEN": api_token}, host, port, workers, threads)

@@ -1,0 +1,69 @@
+"""Tuning knobs: typed, with the measured defaults, built once and passed in (never patched as module globals).
+
+These change how fast or how thoroughly the index is written and searched, not what it means, so they are not
+recorded in the manifest (what is, and forces a rebuild when changed, lives in ChunkerSettings, TokenizerSettings
+and ContextSettings). Figures behind each default: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VectorSettings(_Settings):
+    """How vectors are indexed (flat or HNSW by size) and searched."""
+
+    # Up to this many vectors an exact scan costs about a millisecond (3 ms at 20k, measured); above it HNSW.
+    exact_max: int = Field(10_000, ge=0)
+    # A filter leaving at most this many vectors is answered exactly from the stored vectors: cheaper than walking
+    # a graph whose neighbours are mostly filtered out, and never short of results.
+    subset_exact_max: int = Field(20_000, ge=0)
+    hnsw_m: int = Field(32, ge=4)
+    ef_construction: int = Field(80, ge=1)
+    ef_search: int = Field(128, ge=1)
+    # efSearch for a query is at least this many times the number of vectors it asks for.
+    ef_factor: float = Field(1.0, gt=0)
+    # Vectors asked of FAISS per passage wanted, in units of the segment's mean vectors per passage.
+    candidate_factor: float = Field(1.5, gt=0)
+
+
+class KeywordSettings(_Settings):
+    """How the best BM25 scores are picked out of a long list of matches."""
+
+    # Above this many matches, candidates come from a sampled threshold instead of listing every match.
+    sparse_max: int = Field(20_000, ge=0)
+    sample_stride: int = Field(16, ge=1)
+
+
+class SearchSettings(_Settings):
+    """What a searcher needs besides the index: retrieval depths and the two retrievers' settings."""
+
+    vectors: VectorSettings = VectorSettings()
+    keyword: KeywordSettings = KeywordSettings()
+    # Each retriever returns at least this many passages (more when a page reaches past them).
+    min_depth: int = Field(100, ge=1)
+    # Hybrid fuses the top this-many of each ranking (tuned on the dev sets: "Fusion" in benchmarks/README.md).
+    hybrid_window: int = Field(100, ge=1)
+
+
+class WriterSettings(_Settings):
+    """How the writer lays out segments and how long it keeps superseded generations."""
+
+    vectors: VectorSettings = VectorSettings()
+    # Merge the smallest segments past this many; rewrite a segment once this share of its passages is deleted.
+    max_segments: int = Field(8, ge=1)
+    max_deleted_share: float = Field(0.3, gt=0, le=1)
+    # Generations kept besides the published one's predecessors, and how long any superseded one stays, so a
+    # reader that opened one just before a swap can finish with it.
+    keep_generations: int = Field(2, ge=1)
+    grace_seconds: float = Field(60.0, ge=0)
+
+
+DEFAULT_VECTORS = VectorSettings()
+DEFAULT_KEYWORD = KeywordSettings()
+DEFAULT_SEARCH = SearchSettings()
+DEFAULT_WRITER = WriterSettings()
