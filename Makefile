@@ -20,7 +20,12 @@ build: setup
 run: build
 	$(BIN)/wenku serve --host $(HOST) --port $(PORT)
 
-test: setup
+# The tests also run `wenku build --ray` on a local Ray cluster: the optional extra is installed for them.
+$(VENV)/.ray-installed: $(BIN)/wenku
+	$(BIN)/pip install --quiet -e '.[test,ray]'
+	touch $@
+
+test: setup $(VENV)/.ray-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

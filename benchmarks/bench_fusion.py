@@ -53,8 +53,8 @@ def floor_scorers(searcher: Searcher, index: Path, percentiles: list[float]) -> 
     queries = EmbeddingCache(index / "cache", info.fingerprint, info.query_prompt, info.dimension)
     scorers = {}
     for p in percentiles:
-        floor, background = calibrate(lambda t: queries.embed(t, lambda q: encoder.encode(q, "query")),
-                                      lambda t: passages.embed(t, encoder.encode_passages), p)
+        floor, background = calibrate(lambda t: queries.embed(t, lambda q: [encoder.encode(q, "query")]),
+                                      lambda t: passages.embed(t, encoder.passage_blocks), p)
         scorers[p] = FloorScorer(floor, background)
     return scorers
 

@@ -14,6 +14,7 @@ from .context import ContextSettings
 from .crash import reached
 from .dictionary import Entry
 from .encoders import DEFAULT_MODEL, Encoder, load_encoder
+from .encoders.ray_pool import RayEncoder
 from .errors import ArticleError, IndexNotFound, IndexOutdated, ModelUnavailable, NotFound
 from .ingest import Article, article_id_for, check_file_name, files_with_id, parse_article, read_corpus
 from .layout import IndexLayout
@@ -51,13 +52,17 @@ def open_writer(layout: IndexLayout, model: str | None, *, keyword_only: bool = 
             wanted = DEFAULT_MODEL  # a fresh index, or one that fell back to keyword-only for lack of a model
         if wanted is not None:
             try:
-                encoder = load_encoder(wanted)
+                encoder = load_encoder(wanted, settings.device)
             except ModelUnavailable as exc:
+                if settings.device == "cuda":
+                    raise  # asked for a GPU: an error, not a quiet keyword-only index
                 if base and base.model and not rebuild:
                     raise ModelUnavailable(f"cannot update the index: {exc}. To drop semantic search, run "
                                            "`wenku build --rebuild --keyword-only`") from exc
                 unavailable = str(exc)
                 log(f"semantic search unavailable: {exc}; building the keyword index only")
+    if encoder is not None and settings.ray is not None:
+        encoder = RayEncoder(encoder, encoder.info.name, settings.device, settings.ray)
     writer = IndexWriter(layout, base, encoder, unavailable=unavailable, log=log, progress=progress,
                          context=context, window_chars=window_chars, dictionary=dictionary, settings=settings)
     if not rebuild:
@@ -106,7 +111,8 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
 
 
 def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]], *, model: str | None = None,
-              encoder: Encoder | None = None, log: Log = print, wait: float = 0.0) -> UpdateReport:
+              encoder: Encoder | None = None, log: Log = print, wait: float = 0.0,
+              settings: WriterSettings = DEFAULT_WRITER) -> UpdateReport:
     """Store named file contents in the corpus (durably, before anything else) and index them in one update.
 
     Every file is checked first, so one bad file rejects the call before anything is written. A file whose id an
@@ -127,7 +133,7 @@ def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]],
         articles.append((corpus / base, raw, article))
     layout = IndexLayout(index_dir)
     with layout.writer_lock(wait):
-        writer = open_writer(layout, model, encoder=encoder, log=log)
+        writer = open_writer(layout, model, encoder=encoder, log=log, settings=settings)
         live = writer.live_articles([article.id for _, _, article in articles])
         for target, raw, article in articles:
             layout.write_durably(target, raw)

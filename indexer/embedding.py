@@ -32,7 +32,7 @@ class Embedder:
         try:
             with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not self.progress,
                       leave=False) as bar:
-                vectors = cache.embed(texts, self.encoder.encode_passages, progress=bar.update)
+                vectors = cache.embed(texts, self.encoder.passage_blocks, progress=bar.update)
             return vectors, cache.misses, cache.hits
         finally:
             cache.close()
@@ -48,8 +48,9 @@ class Embedder:
         passages, queries = self._cache(info.passage_prompt), self._cache(info.query_prompt)
         encoder = self.encoder
         try:
-            floor, background = calibrate(lambda t: queries.embed(t, lambda q: encoder.encode(q, "query")),
-                                          lambda t: passages.embed(t, encoder.encode_passages), percentile)
+            floor, background = calibrate(lambda t: queries.embed(t, lambda q: [encoder.encode(q, "query")]),
+                                          lambda t: passages.embed(t, lambda p: [encoder.encode_passages(p)]),
+                                          percentile)
         finally:
             passages.close()
             queries.close()

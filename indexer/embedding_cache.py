@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +28,10 @@ class EmbeddingCache:
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(self.salt + text.encode()).digest()
 
-    def embed(self, texts: Sequence[str], encode: Callable[[Sequence[str]], np.ndarray],
-              batch: int = 256, progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Vectors for texts: cached ones read back, the rest computed with `encode` and stored."""
+    def embed(self, texts: Sequence[str], encode: Callable[[Sequence[str]], Iterable[np.ndarray]],
+              progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Vectors for texts: cached ones read back, the rest computed and stored block by block as `encode`
+        yields them (consecutive blocks of vectors for the texts it is given, in order)."""
         out = np.zeros((len(texts), self.dimension), np.float32)
         keys = [self._key(t) for t in texts]
         missing: list[int] = []
@@ -50,15 +51,20 @@ class EmbeddingCache:
             progress(len(texts) - len(missing))
         # Length-sorted batches pad less: the model's cost follows the longest text of each batch.
         missing.sort(key=lambda i: len(texts[i]))
-        for begin in range(0, len(missing), batch):
-            rows = missing[begin:begin + batch]
-            vectors = encode([texts[i] for i in rows])
+        done = 0
+        for vectors in encode([texts[i] for i in missing]) if missing else ():
+            rows = missing[done:done + len(vectors)]
+            if len(rows) != len(vectors):
+                raise ValueError(f"the encoder returned {done + len(vectors)} vectors for {len(missing)} texts")
             out[rows] = vectors
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                                     [(keys[i], vectors[j].tobytes()) for j, i in enumerate(rows)])
+            done += len(rows)
             if progress:
                 progress(len(rows))
+        if done != len(missing):
+            raise ValueError(f"the encoder returned {done} vectors for {len(missing)} texts")
         return out
 
     def close(self) -> None:

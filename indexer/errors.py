@@ -83,3 +83,9 @@ class AddressInUse(WenkuError):
     """The address `wenku serve` was asked to listen on is taken."""
 
     code = "address_in_use"
+
+
+class RayUnavailable(WenkuError):
+    """Ray is not installed, or its cluster cannot be reached or started."""
+
+    code = "ray_unavailable"

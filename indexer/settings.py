@@ -7,6 +7,8 @@ and ContextSettings). Figures behind each default: benchmarks/README.md.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -50,9 +52,26 @@ class SearchSettings(_Settings):
     hybrid_window: int = Field(100, ge=1)
 
 
-class WriterSettings(_Settings):
-    """How the writer lays out segments and how long it keeps superseded generations."""
+class RaySettings(_Settings):
+    """Embedding on a Ray cluster: where it is and how its actor pool is shaped."""
 
+    # None: start a local cluster on this machine; "auto": join the cluster running here; else HOST:PORT or
+    # ray://HOST:PORT (a Ray client server).
+    address: str | None = None
+    # Actors in the pool (None: one per GPU when the cluster has GPUs, else the cluster's CPUs / threads).
+    actors: int | None = Field(None, ge=1)
+    # Texts per batch an actor encodes; CPU threads per actor (its reservation of the cluster's CPUs).
+    batch_size: int = Field(32, ge=1)
+    threads: int = Field(1, ge=1)
+
+
+class WriterSettings(_Settings):
+    """How the writer embeds, lays out segments and keeps superseded generations."""
+
+    # Where the encoder runs: "auto" is a GPU when there is one (sentence-transformers models; the bundled engine is
+    # CPU-only). A Ray cluster, when given, embeds passages instead of this process.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    ray: RaySettings | None = None
     vectors: VectorSettings = VectorSettings()
     # Merge the smallest segments past this many; rewrite a segment once this share of its passages is deleted.
     max_segments: int = Field(8, ge=1)

@@ -14,6 +14,7 @@ from .build import build_index, open_writer
 from .errors import ArticleError, WenkuError
 from .ingest import ARTICLE_SUFFIXES, Article, FileProblem, article_id_for, parse_article
 from .layout import IndexLayout
+from .settings import DEFAULT_WRITER, WriterSettings
 
 Log = Callable[[str], None]
 WRITER_WAIT = 60.0
@@ -65,7 +66,8 @@ def _stable(path: Path, settle: float) -> bool:
     return (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
 
 
-def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | None, log: Log) -> None:
+def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | None, log: Log,
+               settings: WriterSettings = DEFAULT_WRITER) -> None:
     """Index the current state of some corpus paths: new or changed files in, vanished ones out."""
     layout = IndexLayout(index_dir)
     upserts: list[Article] = []
@@ -81,7 +83,7 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
             failures.append(FileProblem(path=relative, reason=str(exc)))
             log(f"skipped {relative}: {exc}")
     with layout.writer_lock(WRITER_WAIT):
-        writer = open_writer(layout, model, log=log)
+        writer = open_writer(layout, model, log=log, settings=settings)
         live = writer.live_articles(deletes)
         known = [f for f in (writer.base.failed if writer.base else []) if f.path not in paths]
         failed = [*known, *failures]
@@ -92,13 +94,14 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
 
 
 def watch_corpus(corpus: Path, index_dir: Path, model: str | None, *, settle: float = 1.0, log: Log = print,
-                 stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, ready: threading.Event | None = None,
+                 settings: WriterSettings = DEFAULT_WRITER) -> None:
     """Catch up with a build, then index changes as they settle, until interrupted or `stop` is set.
 
     `ready` is set once the catch-up build is done and the corpus is being watched: changes from then on are seen.
     """
     corpus = corpus.resolve()
-    build_index(corpus, index_dir, model, log=log, wait=WRITER_WAIT)
+    build_index(corpus, index_dir, model, log=log, wait=WRITER_WAIT, settings=settings)
     layout = IndexLayout(index_dir)
     changes = _Changes(corpus)
     observer = Observer()
@@ -122,7 +125,7 @@ def watch_corpus(corpus: Path, index_dir: Path, model: str | None, *, settle: fl
                                       for p in shown])
             if settled:
                 try:
-                    sync_paths(corpus, index_dir, settled, model, log)
+                    sync_paths(corpus, index_dir, settled, model, log, settings)
                 except WenkuError as exc:
                     log(f"could not index {', '.join(settled)} yet: {exc}")
                     for path in settled:  # retried on the next round

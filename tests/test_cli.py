@@ -9,7 +9,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.encoders import load_encoder
+from indexer.encoders.base import CPU_BATCH_SIZE
 from indexer.schema import SearchResponse
+from indexer.searcher import Searcher
 
 CONTRACT_KEYS = {"query", "mode", "semantic_ratio", "total", "took_ms", "warnings", "results"}
 HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",
@@ -83,3 +86,21 @@ def test_serve_on_a_taken_port_says_so_in_one_line(keyword_index: Path) -> None:
         f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (another server running? choose "
         "another port with --port)"]
     assert "serving" not in result.stdout + result.stderr
+
+
+def test_the_device_option_is_checked_and_leaves_the_index_as_any_device_would(
+        corpus_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
+    def build(index: str, *options: str):
+        return run("build", "--corpus", str(corpus_dir), "--index", str(tmp_path / index), *options)
+
+    for options, reason in (((), "the bundled engine runs on the CPU only"),
+                            (("--model", str(tiny_model)), "torch sees no CUDA GPU")):
+        refused = build("gpu", *options, "--device", "cuda")  # this machine has no GPU
+        assert refused.exit_code == 1 and reason in refused.output
+        assert not (tmp_path / "gpu" / "CURRENT").exists()  # an error, not a quiet keyword-only index
+    assert build("cpu", "--model", str(tiny_model), "--device", "cpu").exit_code == 0
+    assert build("auto", "--model", str(tiny_model)).exit_code == 0
+    cpu, auto = (Searcher.open(tmp_path / name, load_model=False).manifest.model for name in ("cpu", "auto"))
+    assert cpu is not None and cpu == auto  # fingerprint, dimension, prompts: nothing records the device
+    encoder = load_encoder(str(tiny_model), "auto")
+    assert str(encoder.model.device) == "cpu" and encoder.batch_size == CPU_BATCH_SIZE

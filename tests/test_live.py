@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from conftest import SEED, SHARED_DATA, quiet, running_server
 
-from indexer.build import add_files, build_index
+from indexer.build import add_files, build_index, remove_articles
 from indexer.ingest import read_corpus
 from indexer.layout import IndexLayout
 from indexer.requests import SearchRequest
@@ -42,7 +42,7 @@ def news_corpus(folder: Path, days: int) -> Path:
 WRITER = textwrap.dedent("""
     import itertools, sys
     from pathlib import Path
-    from indexer.build import add_files, build_index
+    from indexer.build import add_files, build_index, remove_articles
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     for i in itertools.count():
         if i % 3 == 2:
@@ -241,3 +241,76 @@ def test_the_server_takes_long_queries_and_answers_its_own_errors_as_json(tmp_pa
                                                b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
                                                b"\r\n" + chunked)
         assert status == 413 and json.loads(body)["error"]["code"] == "request_entity_too_large"
+
+
+REPLICATE = Path(__file__).resolve().parent.parent / "scripts" / "replicate"
+
+
+def test_a_replica_copied_by_the_script_is_consistent_while_servers_read_it(tmp_path: Path) -> None:
+    corpus, primary = seed_index(tmp_path)
+    replica = tmp_path / "replica"
+    subprocess.run([str(REPLICATE), str(primary), str(replica)], check=True)
+    expected: dict[int, set[str]] = {1: set()}
+    failures: list[str] = []
+    checked = [0, 0]
+    stop = threading.Event()
+
+    def seen(response_results: list) -> set[str]:
+        return {r["article_id"] for r in response_results if r["article_id"].startswith("rep")}
+
+    def open_directly() -> None:  # a reader opening the copy from scratch, as a new server process does
+        while not stop.is_set():
+            try:
+                searcher = Searcher.open(replica, load_model=False)
+                found = seen([h.model_dump() for h in searcher.search(
+                    SearchRequest(q="副本测试标记", mode="keyword", k=100)).results])
+                generation = searcher.manifest.generation
+                if generation in expected and found != expected[generation]:
+                    failures.append(f"opened generation {generation}: saw {found}, expected {expected[generation]}")
+                checked[0] += 1
+            except Exception as exc:  # noqa: BLE001 - a half-copied generation fails here
+                failures.append(f"open: {exc!r}")
+
+    with running_server(replica, workers=1, threads=2) as base:
+        def query_server() -> None:
+            while not stop.is_set():
+                try:
+                    _, headers, body = get_json(f"{base}/api/search?q={quote('副本测试标记')}&mode=keyword&k=100")
+                    generation = int(headers["X-Wenku-Generation"])
+                    if generation in expected and seen(body["results"]) != expected[generation]:
+                        failures.append(f"server generation {generation}: saw {seen(body['results'])}")
+                    checked[1] += 1
+                except Exception as exc:  # noqa: BLE001 - any failed query fails the test
+                    failures.append(f"server: {exc!r}")
+
+        readers = [threading.Thread(target=open_directly), threading.Thread(target=query_server)]
+        for thread in readers:
+            thread.start()
+        live: set[str] = set()
+        try:
+            for i in range(8):
+                if i % 4 == 3:
+                    victim = sorted(live)[0]
+                    report = remove_articles(corpus, primary, [victim], log=quiet)
+                    live.discard(victim)
+                else:
+                    report = add_files(corpus, primary, [(f"rep{i}.txt", f"副本{i}\n\n第{i}篇副本测试标记。".encode())],
+                                       log=quiet)
+                    live.add(f"rep{i}")
+                assert report.manifest is not None
+                expected[report.manifest.generation] = set(live)
+                subprocess.run([str(REPLICATE), str(primary), str(replica)], check=True)
+                if i % 2:
+                    subprocess.run([str(REPLICATE), "--prune", str(primary), str(replica)], check=True)
+            last = max(expected)
+            deadline = time.monotonic() + 30
+            while get_json(f"{base}/api/health")[2]["generation"] != last and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            for thread in readers:
+                thread.join()
+        assert get_json(f"{base}/api/health")[2]["generation"] == last
+    assert failures == [] and min(checked) > 5, (failures[:5], checked)
+    assert sorted(p.name for p in (replica / "segments").iterdir()) == \
+        sorted(p.name for p in (primary / "segments").iterdir())  # pruned as the primary pruned

@@ -58,6 +58,39 @@ def writer_options(command: F) -> F:
     return corpus_option(index_option(model_option(None, "Model (default: the index's).")(command)))
 
 
+def embedding_options(command: F) -> F:
+    """--device and the --ray options, handed to the command as one `settings` (WriterSettings)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, device: str, ray: str | None, ray_actors: int | None, ray_batch_size: int,
+                ray_threads: int, **kwargs: Any) -> Any:
+        from ..encoders.ray_pool import LOCAL
+        from ..settings import RaySettings, WriterSettings
+
+        cluster = RaySettings(address=None if ray == LOCAL else ray, actors=ray_actors, batch_size=ray_batch_size,
+                              threads=ray_threads) if ray else None
+        return command(*args, settings=WriterSettings(device=device, ray=cluster), **kwargs)
+
+    options = [
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+                     envvar="WENKU_DEVICE", show_envvar=True,
+                     help="Where the model runs: auto is a GPU when there is one (sentence-transformers models; "
+                          "the bundled engine is CPU-only). The index does not depend on it."),
+        click.option("--ray", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+                     envvar="WENKU_RAY_ADDRESS", show_envvar=True,
+                     help="Embed on a Ray cluster (needs wenku[ray]): --ray alone starts a local one, --ray auto "
+                          "joins the one running here, --ray HOST:PORT or ray://HOST:PORT a remote one."),
+        click.option("--ray-actors", type=click.IntRange(1, 4096), default=None,
+                     help="Encoder actors in the pool [default: one per GPU, else the cluster's CPUs / threads]."),
+        click.option("--ray-batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
+                     help="Texts per batch an actor encodes."),
+        click.option("--ray-threads", type=click.IntRange(1, 256), default=1, show_default=True,
+                     help="CPU threads per actor."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wenku")
 def main() -> None:

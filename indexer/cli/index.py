@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 
 from ..encoders import DEFAULT_MODEL
+from ..settings import WriterSettings
 from .common import (
     corpus_option,
+    embedding_options,
     handle_errors,
     index_option,
     log_line,
@@ -34,9 +36,10 @@ from .common import (
                                      "dictionary re-analyses every article (nothing is embedded again). "
                                      "[default: the index's]")
 @click.option("--no-dictionary", is_flag=True, help="Drop the index's user dictionary.")
+@embedding_options
 @handle_errors
 def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, rebuild: bool,
-          dictionary: Path | None, no_dictionary: bool) -> None:
+          dictionary: Path | None, no_dictionary: bool, settings: WriterSettings) -> None:
     """Bring the index in step with the corpus folder (incremental unless --rebuild)."""
     from ..build import build_index
     from ..dictionary import read_dictionary
@@ -46,20 +49,23 @@ def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, 
     words = [] if no_dictionary else read_dictionary(dictionary) if dictionary is not None else None
     started = time.perf_counter()
     report = build_index(corpus, index_dir, model, rebuild=rebuild, keyword_only=keyword_only, log=log_line,
-                         progress=sys.stderr.isatty(), dictionary=words)
+                         progress=sys.stderr.isatty() or settings.ray is not None, dictionary=words,
+                         settings=settings)
     click.echo(summary_line(report, index_dir, started))
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @writer_options
+@embedding_options
 @handle_errors
-def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
+def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | None, settings: WriterSettings) -> None:
     """Copy article files into the corpus and index them (one update for all)."""
     from ..build import add_files
 
     started = time.perf_counter()
-    report = add_files(corpus, index_dir, [(f.name, f.read_bytes()) for f in files], model=model, log=log_line)
+    report = add_files(corpus, index_dir, [(f.name, f.read_bytes()) for f in files], model=model, log=log_line,
+                       settings=settings)
     click.echo(summary_line(report, index_dir, started))
 
 
@@ -80,12 +86,13 @@ def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: s
 @writer_options
 @click.option("--settle", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
               help="Seconds a file must stay unchanged before it is indexed.")
+@embedding_options
 @handle_errors
-def watch(corpus: Path, index_dir: Path, model: str | None, settle: float) -> None:
+def watch(corpus: Path, index_dir: Path, model: str | None, settle: float, settings: WriterSettings) -> None:
     """Keep the index in step with the corpus folder as files appear, change or disappear."""
     from ..watch import watch_corpus
 
-    watch_corpus(corpus, index_dir, model, settle=settle, log=log_line)
+    watch_corpus(corpus, index_dir, model, settle=settle, log=log_line, settings=settings)
 
 
 @main.command()

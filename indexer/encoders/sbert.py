@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .base import Encoder, Kind, ModelInfo, first_line
+from .base import GPU_BATCH_SIZE, Device, Encoder, Kind, ModelInfo, first_line
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -77,6 +77,9 @@ class SentenceTransformerEncoder(Encoder):
             query_prompt=query,
             passage_prompt=passage,
         ))
+        # A GPU is fed large batches (it idles between small ones); on CPU cores, small ones pad less.
+        if str(model.device).startswith("cuda"):
+            self.batch_size = GPU_BATCH_SIZE
 
     def max_passage_chars(self) -> int:
         prompt_tokens = len(self.model.tokenizer.tokenize(self.info.passage_prompt)) if self.info.passage_prompt else 0
@@ -98,24 +101,41 @@ def _quiet_transformers() -> None:
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
-def load_sentence_transformer(name_or_path: str) -> SentenceTransformerEncoder:
-    """Load a model from a local directory or the hub (cache first); raise ModelUnavailable with the reason."""
+def resolve_device(device: Device) -> str:
+    """The torch device for `device`: `auto` is CUDA when torch sees a GPU, else the CPU; `cuda` without one fails."""
+    import torch
+
+    if device == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ModelUnavailable("--device cuda: torch sees no CUDA GPU on this machine (use --device auto or cpu)")
+    return "cpu"
+
+
+def load_sentence_transformer(name_or_path: str, device: Device = "auto") -> SentenceTransformerEncoder:
+    """Load a model from a local directory or the hub (cache first) onto `device`; raise ModelUnavailable why not.
+
+    The weights' fingerprint does not depend on the device: an index built on a GPU is searched on a CPU.
+    """
     try:
         _quiet_transformers()
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:  # pragma: no cover - only without the dependency installed
         raise ModelUnavailable(f"sentence-transformers is not installed ({exc})") from exc
+    target = resolve_device(device)
     local = Path(name_or_path).expanduser()
     if local.is_dir():
         try:
-            model = SentenceTransformer(str(local), device="cpu", local_files_only=True)
+            model = SentenceTransformer(str(local), device=target, local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - any loader failure means "no usable model"
             raise ModelUnavailable(f"model directory {local} could not be loaded: {first_line(exc)}") from exc
         return SentenceTransformerEncoder(model, str(local.resolve()))
     if name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:  # a path, not "org/name"
         raise ModelUnavailable(f"no model directory at {name_or_path}")
     try:
-        model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        model = SentenceTransformer(name_or_path, device=target, local_files_only=True)
         return SentenceTransformerEncoder(model, name_or_path)
     except Exception as exc:  # noqa: BLE001 - not in the local cache; maybe downloadable below
         cached_error = exc
@@ -126,6 +146,6 @@ def load_sentence_transformer(name_or_path: str) -> SentenceTransformerEncoder:
         raise ModelUnavailable(f"model {name_or_path!r} is not in the local Hugging Face cache and the hub "
                                "is unreachable (pass a local model directory with --model)") from cached_error
     try:
-        return SentenceTransformerEncoder(SentenceTransformer(name_or_path, device="cpu"), name_or_path)
+        return SentenceTransformerEncoder(SentenceTransformer(name_or_path, device=target), name_or_path)
     except Exception as exc:  # noqa: BLE001
         raise ModelUnavailable(f"model {name_or_path!r} could not be downloaded: {first_line(exc)}") from exc
