@@ -31,6 +31,11 @@ class VectorSettings(_Settings):
     ef_factor: float = Field(1.0, gt=0)
     # Vectors asked of FAISS per passage wanted, in units of the segment's mean vectors per passage.
     candidate_factor: float = Field(1.5, gt=0)
+    # A segment of more vectors than this keeps them compact ("sq8": one byte a dimension, per-dimension ranges;
+    # "fp16": two), searched through HNSW over the codes and scored from them. Memory, not speed: chosen by recall@10
+    # against exact float32 scores (benchmarks/README.md, "Compact vectors").
+    compact_above: int = Field(200_000, ge=0)
+    compact: Literal["sq8", "fp16"] = "sq8"
 
 
 class KeywordSettings(_Settings):

@@ -27,13 +27,18 @@ FLAT_KIND = "flat-ip"
 MMAP_FLAG = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
 
 
+_QUANTIZERS = {"sq8": faiss.ScalarQuantizer.QT_8bit, "fp16": faiss.ScalarQuantizer.QT_fp16}
+
+
 def index_kind(count: int, settings: VectorSettings = DEFAULT_VECTORS) -> str:
-    """The FAISS index type used for `count` vectors."""
-    return FLAT_KIND if count <= settings.exact_max else _hnsw_kind(settings.hnsw_m)
+    """The FAISS index type used for `count` vectors: exact, HNSW, or HNSW over compact codes past compact_above."""
+    if count <= settings.exact_max:
+        return FLAT_KIND
+    return _hnsw_kind(settings.hnsw_m, settings.compact if count > settings.compact_above else None)
 
 
-def _hnsw_kind(m: int) -> str:
-    return f"hnsw{m}-ip"
+def _hnsw_kind(m: int, compact: str | None) -> str:
+    return f"hnsw{m}-{compact}-ip" if compact else f"hnsw{m}-ip"
 
 
 @contextmanager
@@ -50,27 +55,42 @@ def faiss_threads(count: int) -> Iterator[None]:
 def build_vector_index(vectors: np.ndarray, settings: VectorSettings = DEFAULT_VECTORS) -> faiss.Index:
     """A FAISS index whose ids are row numbers of `vectors` (assumed L2-normalised)."""
     dimension = vectors.shape[1]
-    if index_kind(len(vectors), settings) == FLAT_KIND:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    kind = index_kind(len(vectors), settings)
+    if kind == FLAT_KIND:
         index: faiss.Index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        if kind == _hnsw_kind(settings.hnsw_m, None):
+            index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        else:
+            quantizer = _QUANTIZERS[settings.compact]  # an int: the stubs call it a ScalarQuantizer
+            index = faiss.IndexHNSWSQ(dimension, quantizer, settings.hnsw_m,  # type: ignore[arg-type]
+                                      faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)  # each dimension's range (8-bit); nothing to learn for fp16
         index.hnsw.efConstruction = settings.ef_construction
         index.hnsw.efSearch = settings.ef_search
     # A server thread may have pinned FAISS to one thread for queries; building wants every core.
     with faiss_threads(os.cpu_count() or 1):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
 
 
-def _stored_matrix(index: faiss.Index) -> np.ndarray:
-    """The index's raw vectors as a read-only numpy view (no copy): flat storage of flat and HNSW indexes."""
-    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
-    if not isinstance(flat, faiss.IndexFlat):
-        raise IndexCorrupt(f"unexpected vector index type {type(flat).__name__}")
-    count, dimension = int(flat.ntotal), int(flat.d)
+def _storage(index: faiss.Index) -> faiss.Index:
+    """Where the vectors are kept: the index itself (flat) or an HNSW graph's storage (flat or scalar-quantised)."""
+    storage = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
+    if not isinstance(storage, faiss.IndexFlat | faiss.IndexScalarQuantizer):
+        raise IndexCorrupt(f"unexpected vector index type {type(storage).__name__}")
+    return storage
+
+
+def _stored_matrix(storage: faiss.Index) -> np.ndarray | None:
+    """Float32 storage's vectors as a read-only numpy view (no copy); None for compact codes."""
+    if not isinstance(storage, faiss.IndexFlat):
+        return None
+    count, dimension = int(storage.ntotal), int(storage.d)
     if count == 0:
         return np.zeros((0, dimension), np.float32)
-    matrix = faiss.rev_swig_ptr(flat.get_xb(), count * dimension).reshape(count, dimension)
+    matrix = faiss.rev_swig_ptr(storage.get_xb(), count * dimension).reshape(count, dimension)
     matrix.flags.writeable = False
     return matrix
 
@@ -80,7 +100,8 @@ class VectorIndex:
 
     def __init__(self, index: faiss.Index, owners: np.ndarray | None = None, passages: int | None = None) -> None:
         self.index = index
-        self.matrix = _stored_matrix(index)
+        self.storage = _storage(index)
+        self.matrix = _stored_matrix(self.storage)
         self.owners = np.arange(index.ntotal, dtype=np.int32) if owners is None else owners.astype(np.int32)
         self.passages = int(self.owners[-1]) + 1 if passages is None and len(self.owners) else int(passages or 0)
         if (len(self.owners) != index.ntotal or (len(self.owners) and (self.owners[0] < 0 or self.owners[-1] >=
@@ -104,10 +125,22 @@ class VectorIndex:
     @property
     def kind(self) -> str:
         """The index type, as index_kind names it."""
-        if isinstance(self.index, faiss.IndexHNSW):
-            # Level 0 has twice M neighbours, the levels above M.
-            return _hnsw_kind(int(self.index.hnsw.nb_neighbors(1)))  # type: ignore[attr-defined]
-        return FLAT_KIND
+        if not isinstance(self.index, faiss.IndexHNSW):
+            return FLAT_KIND
+        compact = None
+        if isinstance(self.storage, faiss.IndexScalarQuantizer):
+            compact = next(name for name, q in _QUANTIZERS.items() if q == self.storage.sq.qtype)
+        # Level 0 has twice M neighbours, the levels above M.
+        return _hnsw_kind(int(self.index.hnsw.nb_neighbors(1)), compact)  # type: ignore[attr-defined]
+
+    def rows(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Stored vectors by row (all with None) as float32: views of float32 storage, decoded compact codes."""
+        if self.matrix is not None:
+            return self.matrix if rows is None else self.matrix[rows]
+        wanted = np.arange(self.count, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+        if len(wanted) == 0:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.asarray(self.storage.reconstruct_batch(wanted), np.float32)
 
     def save(self, directory: Path) -> None:
         """Write the index in FAISS's own format, and the owners as a numpy array (no pickle)."""
@@ -133,13 +166,13 @@ class VectorIndex:
         if len(passages) == self.passages and (len(passages) == 0 or passages[-1] == self.passages - 1) and \
                 np.array_equal(passages, np.arange(self.passages)):
             rows, firsts = None, self.starts[:-1]
-            similarity = self.matrix @ query
+            similarity = self.rows() @ query
         else:
             begin, end = self.starts[passages], self.starts[passages + 1]
             lengths = end - begin
             firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
             rows = np.repeat(begin - firsts, lengths) + np.arange(int(lengths.sum()))
-            similarity = self.matrix[rows] @ query
+            similarity = self.rows(rows) @ query
         if len(similarity) == 0:
             return np.zeros(0, np.float32)
         best = np.maximum.reduceat(similarity, firsts)
@@ -197,8 +230,8 @@ class VectorIndex:
         begin, end = self.starts[passages], self.starts[passages + 1]
         rows = np.concatenate([np.arange(b, e) for b, e in zip(begin.tolist(), end.tolist())]) if len(passages) \
             else np.zeros(0, np.int64)
-        return self.matrix[rows].copy(), np.repeat(np.arange(len(passages), dtype=np.int32), end - begin)
+        return np.array(self.rows(rows)), np.repeat(np.arange(len(passages), dtype=np.int32), end - begin)
 
     def vector(self, passage: int) -> np.ndarray:
         """The passage's whole-text vector, shape (1, dimension)."""
-        return np.array(self.matrix[int(self.starts[passage])].reshape(1, -1))
+        return np.array(self.rows(self.starts[passage:passage + 1]).reshape(1, -1))

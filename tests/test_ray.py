@@ -39,7 +39,7 @@ def vectors_of(index: Path) -> tuple[list[str], np.ndarray]:
     segment = Searcher.open(index, load_model=False).view.segments[0]
     assert segment.vectors is not None
     ids = [p.id for p in segment.store.full_passages(list(range(segment.size)))]
-    return ids, np.array(segment.vectors.matrix)
+    return ids, np.array(segment.vectors.rows())
 
 
 def test_a_build_on_the_cluster_stores_the_vectors_the_in_process_build_does(

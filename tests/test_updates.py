@@ -16,7 +16,7 @@ from indexer.layout import IndexLayout
 from indexer.manifest import Manifest
 from indexer.requests import SearchRequest
 from indexer.searcher import Searcher
-from indexer.settings import DEFAULT_WRITER
+from indexer.settings import DEFAULT_WRITER, VectorSettings, WriterSettings
 from indexer.watch import watch_corpus
 
 NEW = "新增文章\n\n江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。\n"
@@ -175,3 +175,19 @@ def test_a_generation_committed_but_never_published_does_not_block_writers(corpu
     assert report.manifest.generation == current + 1 and layout.current_generation() == current + 1
     assert any("never" in line or "stopped before publishing" in line for line in lines)
     assert "new" in ids_found(Searcher.open(index), "海上风电装备产业园", "keyword")
+
+
+def test_compact_segments_are_written_merged_and_searched(corpus: Path, tiny_model: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    compact = WriterSettings(vectors=VectorSettings(exact_max=20, compact_above=50), max_segments=1)
+    build_index(corpus, index, str(tiny_model), log=quiet, settings=compact)
+    kinds = {s.info.vector_index for s in Searcher.open(index).view.segments}
+    assert kinds == {"hnsw32-sq8-ip"}
+    add_files(corpus, index, [("compact-add.txt", "紧凑向量\n\n紧凑存储的向量也能合并。".encode())], log=quiet,
+              settings=compact)
+    searcher = Searcher.open(index)
+    assert [s.info.vector_index for s in searcher.view.segments] == ["hnsw32-sq8-ip"]  # merged, re-encoded
+    assert searcher.manifest.counts.articles == 9
+    found = searcher.search(SearchRequest(q="紧凑存储的向量也能合并", mode="semantic", k=3)).results
+    assert found and found[0].article_id == "compact-add"
+    assert searcher.similar(found[0].id).results

@@ -164,3 +164,30 @@ def test_owners_that_disagree_with_the_vectors_are_corruption() -> None:
                              (np.arange(10), 5)):
         with pytest.raises(IndexCorrupt):
             VectorIndex(build_vector_index(matrix), owners, passages)
+
+
+@pytest.mark.parametrize("compact", ["sq8", "fp16"])
+def test_past_the_threshold_vectors_are_stored_compactly_and_still_found(compact: str, tmp_path) -> None:
+    settings = VectorSettings(exact_max=100, compact_above=1000, compact=compact)
+    assert vectors.index_kind(1000, settings) == "hnsw32-ip"
+    assert vectors.index_kind(1001, settings) == f"hnsw32-{compact}-ip"
+    matrix, owners = windowed(600, seed=11)  # about 1,500 vectors
+    VectorIndex(build_vector_index(matrix, settings), owners, 600).save(tmp_path)
+    full = tmp_path / "full"
+    full.mkdir()
+    VectorIndex(build_vector_index(matrix, VectorSettings(exact_max=100)), owners, 600).save(full)
+    index = VectorIndex.load(tmp_path, 600)
+    assert index.kind == f"hnsw32-{compact}-ip" and index.matrix is None
+    per_dimension = {"sq8": 1, "fp16": 2}[compact]
+    stored = (tmp_path / "vectors.faiss").stat().st_size
+    assert stored < (full / "vectors.faiss").stat().st_size - (4 - per_dimension) * matrix.size * 0.9
+    np.testing.assert_allclose(index.rows(np.array([0, 7])), matrix[[0, 7]], atol=0.01)
+    overlaps = []
+    for query in unit_vectors(20, seed=12):
+        best = passage_scores(matrix, owners, query, 600)
+        hits = index.search(query.reshape(1, -1), 10, None, settings)
+        np.testing.assert_allclose(hits.scores, best[hits.ids], atol=0.01)  # scored from the codes
+        overlaps.append(len(set(hits.ids.tolist()) & set(np.argsort(-best)[:10].tolist())) / 10)
+    assert np.mean(overlaps) >= 0.9
+    kept, kept_owners = index.passage_vectors(np.array([3, 4]))
+    np.testing.assert_allclose(kept, matrix[(owners == 3) | (owners == 4)], atol=0.01)  # merges decode
