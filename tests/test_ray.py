@@ -102,3 +102,11 @@ def test_the_command_shows_progress_and_refuses_an_unreachable_cluster(tmp_path:
         last = refused.stderr.strip().splitlines()[-1]
         assert last == f"Error: cannot reach the Ray cluster at {address}: Connection refused", refused.stderr
         assert not (tmp_path / "other" / "CURRENT").exists()
+    extra = tmp_path / "extra.txt"
+    extra.write_text("补充\n\n补充一篇文章。", encoding="utf-8")
+    refused = subprocess.run([WENKU, "add", str(extra), "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+                             capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "WENKU_RAY_ADDRESS": "127.0.0.1:9"})
+    assert refused.returncode == 1 and "cannot reach the Ray cluster at 127.0.0.1:9" in refused.stderr
+    assert Searcher.open(tmp_path / "index", load_model=False).manifest.counts.articles == 1  # nothing added
+    assert not (corpus / "extra.txt").exists()  # refused before the file was stored
