@@ -85,12 +85,14 @@ def test_a_killed_actors_batch_is_retried_without_loss_or_duplicates(cluster: No
     np.testing.assert_array_equal(vectors, local.encode_passages(texts))
 
 
-def test_the_command_shows_progress_and_refuses_an_unreachable_cluster(tmp_path: Path) -> None:
+def test_the_command_joins_the_running_cluster_shows_progress_and_refuses_an_unreachable_one(
+        cluster: None, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    # `auto` only joins (it never starts a cluster): this module's cluster is the one that embeds.
     built = subprocess.run([WENKU, "build", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--ray",
-                            "--ray-actors", "2"], capture_output=True, text=True, timeout=600)
+                            "auto", "--ray-actors", "2"], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     embedded = int(re.search(r"embedded (\d+) texts", built.stdout).group(1))
     totals = {int(t) for t in re.findall(r"embedding: .*?\d+/(\d+)", built.stderr)}

@@ -65,8 +65,11 @@ def connect(address: str | None) -> Any:
         _check_reachable(address)
     try:
         ray.init(address=None if address in (None, LOCAL) else address, include_dashboard=False,
-                 log_to_driver=False, logging_level=logging.WARNING)
+                 log_to_driver=False, logging_level=logging.ERROR)
     except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError: all mean "no cluster"
+        if address == "auto" and isinstance(exc, ConnectionError):
+            raise RayUnavailable("--ray auto: no Ray cluster is running on this machine (start one with "
+                                 "`ray start --head`, or give --ray alone for a local one)") from exc
         where = "start a local Ray cluster" if address in (None, LOCAL) else f"join the Ray cluster at {address}"
         raise RayUnavailable(f"cannot {where}: {first_line(exc)}") from exc
     atexit.register(ray.shutdown)
