@@ -7,6 +7,7 @@ import pytest
 
 import indexer.keyword as keyword
 from indexer.analyzer import Analyzer, highlight_html
+from indexer.errors import IndexCorrupt
 from indexer.keyword import KeywordIndex, bm25_scores, idf, top_k
 from indexer.ranking import Ranking
 from indexer.settings import KeywordSettings
@@ -54,6 +55,26 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     loaded = KeywordIndex.load(tmp_path)
     assert loaded.vocab == index.vocab
     assert np.allclose(bm25_scores([(loaded, 0)], 2, ["丙", "甲"]), bm25_scores([(index, 0)], 2, ["丙", "甲"]))
+
+
+def test_postings_are_memory_mapped_where_they_lie_in_the_file(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    index = KeywordIndex.build([[f"词{t}" for t in rng.integers(0, 500, 40)] for _ in range(3000)])
+    index.save(tmp_path)
+    loaded = KeywordIndex.load(tmp_path)
+    for name in ("indptr", "docs", "tfs", "doc_len"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(index, name))
+        assert not getattr(loaded, name).flags.writeable  # shared pages: nobody may write into them
+    postings = str(tmp_path / "keyword-postings.npz")
+    mapped = [line for line in open("/proc/self/maps", encoding="utf-8") if postings in line]
+    assert mapped, "the postings should be mapped, not read into the process"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    KeywordIndex.build([]).save(empty)
+    assert KeywordIndex.load(empty).n_docs == 0
+    (tmp_path / "keyword-postings.npz").write_bytes((tmp_path / "keyword-postings.npz").read_bytes()[:5000])
+    with pytest.raises(IndexCorrupt):
+        KeywordIndex.load(tmp_path)
 
 
 def test_scores_across_segments_equal_one_segment_holding_everything() -> None:
