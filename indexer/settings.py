@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Device = Literal["auto", "cpu", "cuda"]  # where an encoder runs: "auto" is a GPU when there is one
+
 
 class _Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -75,7 +77,7 @@ class WriterSettings(_Settings):
 
     # Where the encoder runs: "auto" is a GPU when there is one (sentence-transformers models; the bundled engine is
     # CPU-only). A Ray cluster, when given, embeds passages instead of this process.
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: Device = "auto"
     ray: RaySettings | None = None
     vectors: VectorSettings = VectorSettings()
     # Merge the smallest segments past this many; rewrite a segment once this share of its passages is deleted.

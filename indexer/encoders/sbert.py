@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .base import GPU_BATCH_SIZE, Device, Encoder, Kind, ModelInfo, first_line
+from ..settings import Device
+from .base import GPU_BATCH_SIZE, Encoder, Kind, ModelInfo, first_line
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
