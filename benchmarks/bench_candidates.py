@@ -19,9 +19,9 @@ from bench_query import StandIn, exact_top10, with_windows
 from common import analyse, bundled_floor, cctv_paragraphs, emit, percentiles, synthetic_index
 from real_vectors import load, questions, structured_vectors
 
-from indexer.chunk import ChunkerSettings
-from indexer.encoders import DEFAULT_MODEL, load_encoder
-from indexer.searcher import Searcher
+from indexer.embed.encoders import DEFAULT_MODEL, load_encoder
+from indexer.ingest.chunk import ChunkerSettings
+from indexer.search.searcher import Searcher
 from indexer.settings import DEFAULT_SEARCH, DEFAULT_VECTORS, VectorSettings
 
 

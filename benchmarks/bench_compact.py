@@ -19,9 +19,9 @@ from bench_fusion import open_index
 from common import emit, percentiles
 from real_vectors import questions
 
-from indexer.context import ContextSettings
+from indexer.index.vectors import VectorIndex, build_vector_index
+from indexer.ingest.context import ContextSettings
 from indexer.settings import DEFAULT_SEARCH, VectorSettings
-from indexer.vectors import VectorIndex, build_vector_index
 
 STORAGES = {"float32": VectorSettings(exact_max=0),
             "fp16": VectorSettings(exact_max=0, compact_above=0, compact="fp16"),

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from common import cctv_items, emit
 
-from indexer.copies import SETTINGS, CopyGroups, signatures
+from indexer.analysis.copies import SETTINGS, CopyGroups, signatures
 
 PLANTED = 200
 

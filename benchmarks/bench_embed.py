@@ -25,9 +25,9 @@ from common import ROOT, emit, percentiles, write_news
 sys.path.insert(0, str(ROOT / "tests"))
 from tiny_model import vocabulary  # noqa: E402
 
-from indexer.build import build_index  # noqa: E402
-from indexer.encoders import DEFAULT_MODEL, load_encoder  # noqa: E402
-from indexer.layout import IndexLayout  # noqa: E402
+from indexer.embed.encoders import DEFAULT_MODEL, load_encoder  # noqa: E402
+from indexer.index.layout import IndexLayout  # noqa: E402
+from indexer.update.build import build_index  # noqa: E402
 
 
 def e5_small_shaped_model(out: Path) -> Path:
@@ -77,8 +77,8 @@ def main() -> None:
                                    "JOIN articles a ON a.id = p.article_id ORDER BY p.num"))
         texts = [row[0] for row in rows]
         # The bare engine on exactly what the pipeline embedded: each passage's windows (and context, if embedded).
-        from indexer.chunk import Passage
-        from indexer.context import embedding_inputs
+        from indexer.ingest.chunk import Passage
+        from indexer.ingest.context import embedding_inputs
         titles = {str(i): row[4] for i, row in enumerate(rows)}
         records = [Passage(str(i), 0, text, 0, 0, 1, speaker=speaker, role=role, section=section)
                    for i, (text, speaker, role, section, _) in enumerate(rows)]

@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/bench_fusion.py [--workdir /tmp/wenku-dev] [--c
                                                  [--windows 0|60|120] [--grid] [--floors 90 95 97.5 99]
 The dev corpus and sets are described in devsets.py. The index is built with the default (bundled) model; vectors
 are cached in the index directory, so re-running with another --context re-embeds only what changed. Every figure
-goes through the product's own Searcher.search and indexer/evaluate.py.
+goes through the product's own Searcher.search and indexer/search/evaluate.py.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from bench_quality import baseline, bigrams
 from common import emit
 from devsets import CORPUS_OF, dev_sets, write_corpus
 
-from indexer.build import build_index
-from indexer.context import ContextSettings
-from indexer.embedding_cache import EmbeddingCache
-from indexer.evaluate import Qrel, Retrieved, evaluate
-from indexer.fusion import Fusion
+from indexer.embed.cache import EmbeddingCache
+from indexer.embed.floor import FloorScorer, calibrate
+from indexer.ingest.context import ContextSettings
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
-from indexer.semantic_floor import FloorScorer, calibrate
+from indexer.search.evaluate import Qrel, Retrieved, evaluate
+from indexer.search.fusion import Fusion
+from indexer.search.searcher import Searcher
+from indexer.update.build import build_index
 
 OFF_TOPIC = Path(__file__).parent / "devsets" / "off-topic.txt"
 CONTEXTS = {"both": (True, True), "none": (False, False), "keyword": (True, False), "semantic": (False, True)}

@@ -74,7 +74,7 @@ def main() -> None:
 
 def news_index(workdir: Path, items: int, e5_shaped: bool) -> Path:
     """An index of `items` CCTV news items, with the bundled model or an e5-small-shaped random one."""
-    from indexer.build import build_index
+    from indexer.update.build import build_index
 
     model = None
     if e5_shaped:

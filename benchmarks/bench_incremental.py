@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 from common import analyse, bundled_floor, cctv_items, cctv_paragraphs, emit, random_unit_vectors, synthetic_index
 
-from indexer.build import add_files
-from indexer.encoders import DEFAULT_MODEL, Encoder, load_encoder
-from indexer.searcher import Searcher
+from indexer.embed.encoders import DEFAULT_MODEL, Encoder, load_encoder
+from indexer.search.searcher import Searcher
+from indexer.update.articles import add_files
 
 
 class Timed:

@@ -19,11 +19,11 @@ import numpy as np
 from common import SHARED, emit, write_news
 from devsets import write_cmrc
 
-from indexer.build import build_index
-from indexer.evaluate import Retrieved, evaluate, load_qrels
-from indexer.keyword import KeywordIndex, bm25_scores, top_k
+from indexer.index.keyword import KeywordIndex, bm25_scores, top_k
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.evaluate import Retrieved, evaluate, load_qrels
+from indexer.search.searcher import Searcher
+from indexer.update.build import build_index
 
 CMRC = SHARED / "cmrc2018" / "cmrc2018_trial.json"
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

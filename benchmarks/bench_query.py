@@ -49,10 +49,10 @@ from common import (
     timed,
 )
 
-from indexer.chunk import ChunkerSettings, split_windows
-from indexer.encoders import DEFAULT_MODEL, Encoder, load_encoder
+from indexer.embed.encoders import DEFAULT_MODEL, Encoder, load_encoder
+from indexer.ingest.chunk import ChunkerSettings, split_windows
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
 from indexer.settings import DEFAULT_SEARCH, DEFAULT_VECTORS, VectorSettings
 
 # The product asks HNSW for ~1.5 x depth x vectors-per-passage vectors with efSearch that many times this factor

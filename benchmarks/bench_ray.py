@@ -23,14 +23,14 @@ from pathlib import Path
 
 from common import emit, write_news
 
-from indexer.build import build_index
-from indexer.chunk import chunk_article
-from indexer.context import embedding_inputs
-from indexer.encoders import DEFAULT_MODEL
-from indexer.encoders.ray_pool import connect
-from indexer.ingest import read_corpus
-from indexer.searcher import Searcher
+from indexer.embed.encoders import DEFAULT_MODEL
+from indexer.embed.encoders.ray_pool import connect
+from indexer.ingest.article import read_corpus
+from indexer.ingest.chunk import chunk_article
+from indexer.ingest.context import embedding_inputs
+from indexer.search.searcher import Searcher
 from indexer.settings import RaySettings, WriterSettings
+from indexer.update.build import build_index
 
 
 def quiet(_: str) -> None:

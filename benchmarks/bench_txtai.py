@@ -31,17 +31,17 @@ from common import ROOT, emit, percentiles
 from devsets import dev_sets, write_dev_corpus
 from txtai import Embeddings
 
-from indexer.build import build_index
-from indexer.chunk import chunk_article
-from indexer.embedding_cache import EmbeddingCache
-from indexer.encoders import DEFAULT_MODEL, load_encoder
-from indexer.evaluate import Qrel, Retrieved, evaluate
-from indexer.ingest import read_corpus
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.embed.cache import EmbeddingCache
+from indexer.embed.encoders import DEFAULT_MODEL, load_encoder
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
+from indexer.ingest.article import read_corpus
+from indexer.ingest.chunk import chunk_article
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.evaluate import Qrel, Retrieved, evaluate
+from indexer.search.searcher import Searcher
 from indexer.settings import DEFAULT_SEARCH
+from indexer.update.build import build_index
 
 K = 10
 RUNS = ROOT / "benchmarks" / "results" / "txtai-runs"

@@ -20,17 +20,17 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from cctv import cctv_items  # noqa: E402
 
-from indexer.analyzer import Analyzer  # noqa: E402
-from indexer.chunk import ChunkerSettings, Passage  # noqa: E402
-from indexer.encoders import Encoder, ModelInfo  # noqa: E402
-from indexer.ingest import Article  # noqa: E402
-from indexer.keyword import KeywordIndex  # noqa: E402
-from indexer.layout import IndexLayout  # noqa: E402
-from indexer.manifest import Manifest  # noqa: E402
-from indexer.segment import PreparedSegment  # noqa: E402
-from indexer.semantic_floor import FloorScorer, calibrate  # noqa: E402
+from indexer.analysis.analyzer import Analyzer  # noqa: E402
+from indexer.embed.encoders import Encoder, ModelInfo  # noqa: E402
+from indexer.embed.floor import FloorScorer, calibrate  # noqa: E402
+from indexer.index.keyword import KeywordIndex  # noqa: E402
+from indexer.index.layout import IndexLayout  # noqa: E402
+from indexer.index.manifest import Manifest  # noqa: E402
+from indexer.index.segment import PreparedSegment  # noqa: E402
+from indexer.index.writer import IndexWriter  # noqa: E402
+from indexer.ingest.article import Article  # noqa: E402
+from indexer.ingest.chunk import ChunkerSettings, Passage  # noqa: E402
 from indexer.settings import VectorSettings, WriterSettings  # noqa: E402
-from indexer.writer import IndexWriter  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 DIMENSION = 384  # intfloat/multilingual-e5-small

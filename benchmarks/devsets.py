@@ -5,7 +5,7 @@ Corpora: `dev` (`write_dev_corpus`): the seed article, the 256 CMRC 2018 trial p
 kinds; `seed`: the seed article alone, for the seed's graded set (its judgements cover the seed's passages only,
 and the news holds many other good answers to questions such as 光伏 or 核电).
 
-Dev sets (qrels, see indexer/evaluate.py):
+Dev sets (qrels, see indexer/search/evaluate.py):
 - seed-graded   32 graded queries over the seed's passages, keyword-like and paraphrased (tests/data/, also a test)
 - cmrc          the 1,000 non-empty CMRC 2018 trial questions; relevant: the question's paragraph
 - cctv          196 questions written over CCTV items, mostly in the item's own words
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import ROOT, SHARED, write_news
 
-from indexer.evaluate import Qrel, load_qrels
+from indexer.search.evaluate import Qrel, load_qrels
 
 CMRC = SHARED / "cmrc2018" / "cmrc2018_trial.json"
 SEED = ROOT / "corpus" / "jiangmen-high-quality-development.txt"

@@ -6,12 +6,22 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .ingest import MAX_FIELD_CHARS, FileProblem
 from .requests import Mode
 
 MAX_COPIES_LISTED = 20
+# Article metadata is a few short fields: bounded so a hostile file cannot grow the index or its responses.
+MAX_FIELD_CHARS = {"title": 300, "date": 40, "source": 200, "url": 2000}
+
+
+class FileProblem(BaseModel):
+    """A corpus file not (yet) in the index, and why: skipped by a build, failed, or pending in the watcher."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
 
 
 class RankScore(BaseModel):

@@ -25,8 +25,8 @@ os.environ.setdefault("WENKU_CACHE", tempfile.mkdtemp(prefix="wenku-test-cache-"
 from cctv import cctv_items  # noqa: E402
 from tiny_model import build_tiny_model  # noqa: E402
 
-from indexer.build import build_index  # noqa: E402
-from indexer.searcher import Searcher  # noqa: E402
+from indexer.search.searcher import Searcher  # noqa: E402
+from indexer.update.build import build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "jiangmen-high-quality-development.txt"

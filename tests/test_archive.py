@@ -12,10 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-from indexer.copies import CopyGroups, signatures
+from indexer.analysis.copies import CopyGroups, signatures
 from indexer.errors import QueryError
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
 from webapp import create_app
 
 

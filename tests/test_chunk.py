@@ -7,8 +7,8 @@ import re
 import pytest
 from conftest import SEED
 
-from indexer.chunk import ChunkerSettings, chunk_article, is_complete, parse_speaker, split_windows
-from indexer.ingest import Article, parse_article
+from indexer.ingest.article import Article, parse_article
+from indexer.ingest.chunk import ChunkerSettings, chunk_article, is_complete, parse_speaker, split_windows
 
 SPEAKERS = [
     ("劳茂昌", "蓬江区委书记", "蓬江区", "以“三个突出”奋力谱写高质量发展新篇章", ("邓少军", "李兆安")),

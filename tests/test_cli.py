@@ -9,10 +9,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.encoders import load_encoder
-from indexer.encoders.base import CPU_BATCH_SIZE
+from indexer.embed.encoders import load_encoder
+from indexer.embed.encoders.base import CPU_BATCH_SIZE
 from indexer.schema import SearchResponse
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
 
 CONTRACT_KEYS = {"query", "mode", "semantic_ratio", "total", "took_ms", "warnings", "results"}
 HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",

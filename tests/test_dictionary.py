@@ -8,13 +8,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import quiet
 
-from indexer.build import add_files, build_index
+from indexer.analysis.dictionary import DictionaryError, load_words, parse_dictionary
 from indexer.cli import main
-from indexer.dictionary import DictionaryError, load_words, parse_dictionary
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
+from indexer.update.articles import add_files
+from indexer.update.build import build_index
 
 LASER = "华南激光谷项目落户江门\n\n华南激光谷首期用地五百亩，海目星公司将在园区建设激光设备生产基地。\n"
 OTHER = "江门推进重点项目\n\n华南地区的激光产业与海上风电产业链加快集聚，进度表上每个节点标一颗星。\n"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 from indexer.errors import QueryError
-from indexer.evaluate import Qrel, Relevant, Retrieved, load_qrels, metrics_for
+from indexer.search.evaluate import Qrel, Relevant, Retrieved, load_qrels, metrics_for
 
 
 def test_metrics_match_hand_computed_values() -> None:

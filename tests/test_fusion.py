@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.fusion import Candidates, Fusion, convex, fuse, reciprocal_rank, union
-from indexer.ranking import Ranking
+from indexer.index.ranking import Ranking
+from indexer.search.fusion import Candidates, Fusion, convex, fuse, reciprocal_rank, union
 
 
 def ranking(ids: list[int], scores: list[float]) -> Ranking:

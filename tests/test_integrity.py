@@ -15,18 +15,19 @@ import pytest
 from click.testing import CliRunner
 from conftest import quiet
 
-from indexer.build import add_files, build_index
-from indexer.check import check_index
 from indexer.cli import main
-from indexer.crash import CRASH_ENV, STEPS
 from indexer.errors import IndexCorrupt, IndexReadOnly
 from indexer.formats import POSTINGS_FILE, SEGMENT_FILE, SEGMENT_VERSION, STORE_FILE, VOCAB_FILE
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.index.check import check_index
+from indexer.index.crash import CRASH_ENV, STEPS
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
+from indexer.index.segment import Segment, read_segment_info
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
-from indexer.segment import Segment, read_segment_info
+from indexer.search.searcher import Searcher
 from indexer.settings import DEFAULT_WRITER
+from indexer.update.articles import add_files
+from indexer.update.build import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED_AT = STEPS.index("current-replaced")  # a kill from this step on finds the update published
@@ -36,7 +37,7 @@ PUBLISHED_AT = STEPS.index("current-replaced")  # a kill from this step on finds
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from indexer.build import add_files
+    from indexer.update.articles import add_files
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     add_files(corpus, index, [("a1.txt", "改写\\n\\n替换后的第一篇写着雪山索道。".encode()),
                               ("fresh.txt", "新文\\n\\n崩溃窗口里写入的文章谈到沙漠驼队。".encode())],

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import indexer.keyword as keyword
-from indexer.analyzer import Analyzer, highlight_html
+import indexer.index.keyword as keyword
+from indexer.analysis.analyzer import Analyzer
 from indexer.errors import IndexCorrupt
-from indexer.keyword import KeywordIndex, bm25_scores, idf, top_k
-from indexer.ranking import Ranking
+from indexer.index.keyword import KeywordIndex, bm25_scores, idf, top_k
+from indexer.index.ranking import Ranking
+from indexer.search.highlight import highlight_html
 from indexer.settings import KeywordSettings
 
 
@@ -144,7 +145,7 @@ def test_traditional_and_simplified_are_one_in_the_analysis_chain() -> None:
 
 
 def test_an_index_made_before_folding_keeps_its_own_analysis() -> None:
-    from indexer.analyzer import TokenizerSettings
+    from indexer.analysis.analyzer import TokenizerSettings
 
     old = Analyzer(TokenizerSettings())  # as a manifest without `script` reads
     assert old.terms("產業園") != old.terms("产业园")

@@ -18,11 +18,12 @@ from urllib.parse import quote
 import pytest
 from conftest import SEED, SHARED_DATA, quiet, running_server
 
-from indexer.build import add_files, build_index, remove_articles
-from indexer.ingest import read_corpus
-from indexer.layout import IndexLayout
+from indexer.index.layout import IndexLayout
+from indexer.ingest.article import read_corpus
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
+from indexer.update.articles import add_files, remove_articles
+from indexer.update.build import build_index
 
 TOKEN = "test-token-0123456789abcdef"
 NEWS = SHARED_DATA / "cctv_news"
@@ -42,7 +43,8 @@ def news_corpus(folder: Path, days: int) -> Path:
 WRITER = textwrap.dedent("""
     import itertools, sys
     from pathlib import Path
-    from indexer.build import add_files, build_index, remove_articles
+    from indexer.update.build import build_index
+    from indexer.update.articles import add_files, remove_articles
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     for i in itertools.count():
         if i % 3 == 2:

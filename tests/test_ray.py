@@ -15,11 +15,11 @@ import pytest
 import ray
 from conftest import SEED, quiet
 
-from indexer.build import build_index
-from indexer.encoders import DEFAULT_MODEL, load_encoder
-from indexer.encoders.ray_pool import RayEncoder, connect
-from indexer.searcher import Searcher
+from indexer.embed.encoders import DEFAULT_MODEL, load_encoder
+from indexer.embed.encoders.ray_pool import RayEncoder, connect
+from indexer.search.searcher import Searcher
 from indexer.settings import RaySettings, WriterSettings
+from indexer.update.build import build_index
 
 pytestmark = pytest.mark.slow  # a Ray cluster and its actor processes
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
-from indexer.encoders import load_encoder
+from indexer.embed.encoders import load_encoder
 from indexer.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch, ModelUnavailable, QueryError
 from indexer.formats import VECTORS_FILE
-from indexer.fusion import Fusion
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
 from indexer.requests import MAX_QUERY_CHARS, SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.fusion import Fusion
+from indexer.search.searcher import Searcher
 from indexer.settings import WriterSettings
+from indexer.update.build import build_index
 
 MODES = ("hybrid", "semantic", "keyword")
 HOSTILE = ['"', '""', '"新能源', "新能源 AND 产业园 OR NOT 食品", "(((", ")", "*", "产业*", "a:b", "-发展",

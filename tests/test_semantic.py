@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build import build_index
-from indexer.context import passage_context
-from indexer.encoders import DEFAULT_MODEL, load_encoder
-from indexer.evaluate import Retrieved, evaluate, load_qrels
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.embed.encoders import DEFAULT_MODEL, load_encoder
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
+from indexer.index.segment import Segment
+from indexer.ingest.context import passage_context
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
-from indexer.segment import Segment
+from indexer.search.evaluate import Retrieved, evaluate, load_qrels
+from indexer.search.searcher import Searcher
+from indexer.update.build import build_index
 
 SEED_ID = "jiangmen-high-quality-development"
 GRADED = Path(__file__).parent / "data" / "seed-graded.jsonl"

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import quiet
 
-from indexer.build import add_files, build_index, remove_articles
 from indexer.errors import ArticleError, NotFound
-from indexer.layout import IndexLayout
-from indexer.manifest import Manifest
+from indexer.index.layout import IndexLayout
+from indexer.index.manifest import Manifest
 from indexer.requests import SearchRequest
-from indexer.searcher import Searcher
+from indexer.search.searcher import Searcher
 from indexer.settings import DEFAULT_WRITER, VectorSettings, WriterSettings
-from indexer.watch import watch_corpus
+from indexer.update.articles import add_files, remove_articles
+from indexer.update.build import build_index
+from indexer.update.watch import watch_corpus
 
 NEW = "新增文章\n\n江门推进并发测试专用的海上风电装备产业园建设，首期投资二十亿元。\n"
 MODES = ("hybrid", "semantic", "keyword")

@@ -8,10 +8,10 @@ import faiss
 import numpy as np
 import pytest
 
-import indexer.vectors as vectors
+import indexer.index.vectors as vectors
 from indexer.errors import IndexCorrupt
+from indexer.index.vectors import VectorIndex, build_vector_index, faiss_threads
 from indexer.settings import DEFAULT_VECTORS, VectorSettings
-from indexer.vectors import VectorIndex, build_vector_index, faiss_threads
 
 
 def unit_vectors(n: int, seed: int, dimension: int = 64) -> np.ndarray:

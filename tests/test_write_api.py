@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_api import check
 
-from indexer.build import build_index
+from indexer.update.build import build_index
 from webapp import create_app
 
 TOKEN = "s3cret-token-for-tests"

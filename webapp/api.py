@@ -11,16 +11,16 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from indexer.build import add_files, markdown_file, remove_articles
 from indexer.errors import (
     QueryError,
     Unauthorized,
     WritesDisabled,
 )
-from indexer.export import FORMATS, export
-from indexer.ingest import article_id_for
+from indexer.ingest.files import article_id_for
 from indexer.requests import FILTER_NAMES, ExportRequest, Filters, ListRequest, SearchRequest
 from indexer.schema import ArticleInput, ArticleRemoved, ArticleWritten, Health
+from indexer.search.export import FORMATS, export
+from indexer.update.articles import add_files, markdown_file, remove_articles
 
 from .holder import current_holder, current_searcher
 from .openapi import openapi_document

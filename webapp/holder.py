@@ -7,10 +7,10 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from indexer.encoders import Encoder
+from indexer.embed.encoders import Encoder
 from indexer.errors import WenkuError
-from indexer.layout import IndexLayout
-from indexer.searcher import Searcher
+from indexer.index.layout import IndexLayout
+from indexer.search.searcher import Searcher
 
 
 class SearcherHolder:

@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from indexer.export import FORMATS
 from indexer.requests import FILTER_NAMES, MAX_EXPORT, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, Filters
 from indexer.schema import (
     ArticleInput,
@@ -21,6 +20,7 @@ from indexer.schema import (
     SearchResponse,
     SimilarResponse,
 )
+from indexer.search.export import FORMATS
 
 _REF = "#/components/schemas/{model}"
 

@@ -15,7 +15,7 @@ from ..errors import QueryError, WenkuError
 from ..settings import Device
 
 if TYPE_CHECKING:
-    from ..writer import UpdateReport
+    from ..index.writer import UpdateReport
 
 F = Callable[..., Any]
 LOCAL = "local"  # --ray given without an address: start a local cluster

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..encoders import DEFAULT_MODEL
+from ..embed.encoders import DEFAULT_MODEL
 from ..settings import WriterSettings
 from .common import (
     corpus_option,
@@ -41,8 +41,8 @@ from .common import (
 def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, rebuild: bool,
           dictionary: Path | None, no_dictionary: bool, settings: WriterSettings) -> None:
     """Bring the index in step with the corpus folder (incremental unless --rebuild)."""
-    from ..build import build_index
-    from ..dictionary import read_dictionary
+    from ..analysis.dictionary import read_dictionary
+    from ..update.build import build_index
 
     if dictionary is not None and no_dictionary:
         raise click.UsageError("--dictionary and --no-dictionary exclude each other")
@@ -61,7 +61,7 @@ def build(corpus: Path, index_dir: Path, model: str | None, keyword_only: bool, 
 @handle_errors
 def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | None, settings: WriterSettings) -> None:
     """Copy article files into the corpus and index them (one update for all)."""
-    from ..build import add_files
+    from ..update.articles import add_files
 
     started = time.perf_counter()
     report = add_files(corpus, index_dir, [(f.name, f.read_bytes()) for f in files], model=model, log=log_line,
@@ -75,7 +75,7 @@ def add(files: tuple[Path, ...], corpus: Path, index_dir: Path, model: str | Non
 @handle_errors
 def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: str | None) -> None:
     """Delete articles (by id) from the corpus folder and the index."""
-    from ..build import remove_articles
+    from ..update.articles import remove_articles
 
     started = time.perf_counter()
     report = remove_articles(corpus, index_dir, list(article_ids), model=model, log=log_line)
@@ -90,7 +90,7 @@ def remove(article_ids: tuple[str, ...], corpus: Path, index_dir: Path, model: s
 @handle_errors
 def watch(corpus: Path, index_dir: Path, model: str | None, settle: float, settings: WriterSettings) -> None:
     """Keep the index in step with the corpus folder as files appear, change or disappear."""
-    from ..watch import watch_corpus
+    from ..update.watch import watch_corpus
 
     watch_corpus(corpus, index_dir, model, settle=settle, log=log_line, settings=settings)
 
@@ -102,7 +102,7 @@ def watch(corpus: Path, index_dir: Path, model: str | None, settle: float, setti
 @handle_errors
 def info(index_dir: Path, model: str | None, as_json: bool) -> None:
     """Show what the index holds: articles, passages, model, dimension, modes available."""
-    from ..searcher import Searcher
+    from ..search.searcher import Searcher
 
     details = Searcher.open(index_dir, model).info()
     if as_json:
@@ -123,7 +123,7 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
 @handle_errors
 def check(index_dir: Path) -> None:
     """Verify the index completely: every file's checksum, every SQLite store, every segment (exit 1 if damaged)."""
-    from ..check import check_index
+    from ..index.check import check_index
 
     report = check_index(index_dir)
     for problem in report.problems:
@@ -156,12 +156,12 @@ def serve(corpus: Path, index_dir: Path, model: str | None, host: str, port: int
     from webapp.server import check_address
     from webapp.server import serve as run_server
 
-    from ..layout import IndexLayout
+    from ..index.layout import IndexLayout
 
     check_address(host, port)
     if IndexLayout(index_dir).current_generation() is None:
         click.echo(f"no index at {index_dir}; building it from {corpus} first", err=True)
-        from ..build import build_index
+        from ..update.build import build_index
 
         build_index(corpus, index_dir, model, log=log_line, progress=True)
     check_address(host, port)  # again: a build can take minutes

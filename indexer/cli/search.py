@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from ..export import FORMATS
 from ..requests import MAX_EXPORT, MAX_K, MODES, SORTS, ExportRequest, Filters, ListRequest, SearchRequest
 from ..schema import SearchResponse
+from ..search.export import FORMATS
 from .common import (
     filter_options,
     filter_values,
@@ -43,8 +43,8 @@ from .common import (
 @handle_errors
 def search(query: str, index_dir: Path, model: str | None, fmt: str, as_json: bool, **params: Any) -> None:
     """Search the index and print ranked passages."""
-    from ..export import export
-    from ..searcher import Searcher
+    from ..search.export import export
+    from ..search.searcher import Searcher
 
     fmt = "json" if as_json else fmt
     model_type = ExportRequest if fmt in FORMATS else SearchRequest
@@ -68,7 +68,7 @@ def search(query: str, index_dir: Path, model: str | None, fmt: str, as_json: bo
 @handle_errors
 def articles(index_dir: Path, as_json: bool, **params: Any) -> None:
     """List articles by date, without a query (the same filters as search)."""
-    from ..searcher import Searcher
+    from ..search.searcher import Searcher
 
     listing = Searcher.open(index_dir, load_model=False).articles(ListRequest.parse(**filter_values(params)),
                                                                   with_facets=as_json)
@@ -89,7 +89,7 @@ def articles(index_dir: Path, as_json: bool, **params: Any) -> None:
 @handle_errors
 def facets(index_dir: Path, **params: Any) -> None:
     """Speakers, regions, sources and years with article counts, as JSON (as GET /api/facets)."""
-    from ..searcher import Searcher
+    from ..search.searcher import Searcher
 
     found = Searcher.open(index_dir, load_model=False).facets(Filters.parse(**filter_values(params)))
     click.echo(found.model_dump_json(indent=2))
@@ -137,9 +137,9 @@ def _terminal_highlight(highlight_html: str) -> str:
 @handle_errors
 def evaluate(qrels: Path, index_dir: Path, model: str | None, modes: tuple[str, ...], k: int, as_json: bool) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 of each mode on QRELS (JSONL, or SQuAD-style JSON such as CMRC 2018)."""
-    from ..evaluate import Retrieved, load_qrels
-    from ..evaluate import evaluate as run_evaluation
-    from ..searcher import Searcher
+    from ..search.evaluate import Retrieved, load_qrels
+    from ..search.evaluate import evaluate as run_evaluation
+    from ..search.searcher import Searcher
 
     judgements = load_qrels(qrels)
     searcher = Searcher.open(index_dir, model)

@@ -1,0 +1,242 @@
+"""Chunking articles into passages by speaker section and by paragraph, rejoining page-break cuts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from pydantic import BaseModel, ConfigDict
+
+from .article import Article
+
+# Sentence-final marks, optionally followed by closing quotes/brackets.
+_TERMINAL = re.compile(r"[。！？；…!?;：:][”’」』）)】》\"']*$")
+# Speaker line: role ending in a title, then a 2-4 character name, then a colon, alone on its line.
+_TITLES = ("书记", "市长", "区长", "县长", "镇长", "乡长", "省长", "州长", "主任", "局长", "部长", "厅长", "处长",
+           "主席", "委员", "常委", "代表", "董事长", "总经理", "经理", "院长", "校长", "所长", "会长", "秘书长",
+           "总裁", "负责人", "教授", "研究员", "发言人", "主持人", "记者", "专家", "队长", "行长", "理事长")
+_SPEAKER = re.compile(r"^(?P<role>[^：:。！？；，]{1,40}?(?:" + "|".join(_TITLES) + r"))"
+                      r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*[：:]$")
+_REGION = re.compile(r"^([\u4e00-\u9fff]{2,6}?[省市区县州镇乡旗])")
+# Reporter credit closing a section: full-width brackets around space-separated 2-4 character names.
+_REPORTERS = re.compile(
+    r"(?<=[。！？!?”’」』])\s*（(?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)）\s*$")
+# The same credit on a line of its own, as the last paragraph of a section (a very common layout).
+_CREDIT_LINE = re.compile(r"^[（(](?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)[）)]$")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_NOISE = re.compile(r"<!--.*?-->|\*\*|__")
+_SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)\"']*|[^。！？；!?;]+")
+_CLAUSE = re.compile(r"[^，、,]*[，、,]+|[^，、,]+")
+# A line without final punctuation this short is a (sub)heading; longer ones were cut by a page break.
+HEADING_MAX_CHARS = 40
+# Chosen on the dev sets (benchmarks/README.md, "Embedding windows").
+WINDOW_CHARS = 60
+
+
+class ChunkerSettings(BaseModel):
+    """Chunker parameters, recorded in the manifest: a change means a rebuild."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int = 3  # 3: credit lines, trailing short lines and one-line articles kept
+    max_chars: int = 480
+    heading_max_chars: int = HEADING_MAX_CHARS
+    # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
+    window_chars: int = WINDOW_CHARS
+    # How syndicated copies are found (indexer.copies.SETTINGS); None in indexes made before, which gain the
+    # signatures on their next build (a writer with the new default sees different settings and rebuilds).
+    copies: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable unit of text with its provenance."""
+
+    article_id: str
+    seq: int
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    speaker: str | None = None
+    role: str | None = None
+    region: str | None = None
+    section: str | None = None
+    reporters: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """Stable passage id: article id and position."""
+        return f"{self.article_id}:{self.seq}"
+
+
+@dataclass
+class _Section:
+    """The speaker and headline currently in force."""
+
+    speaker: str | None = None
+    role: str | None = None
+    region: str | None = None
+    headline: str | None = None
+    reporters: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Paragraph:
+    """Paragraph text made of pieces, each remembering its offset in the article."""
+
+    section: _Section
+    pieces: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(piece for piece, _ in self.pieces)
+
+    def offset(self, position: int) -> int:
+        """Article offset of a position in the joined text."""
+        for piece, start in self.pieces:
+            if position < len(piece):
+                return start + position
+            position -= len(piece)
+        last, start = self.pieces[-1]
+        return start + len(last) + position
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A parsed speaker line."""
+
+    name: str
+    role: str
+    region: str | None
+
+
+def parse_speaker(line: str) -> Speaker | None:
+    """Parse `蓬江区委书记劳茂昌：` into name, role and region, or None if not a speaker line."""
+    match = _SPEAKER.match(line.strip())
+    if not match:
+        return None
+    role = match.group("role")
+    region = None
+    for part in reversed(re.split(r"[、，,]", role)):
+        found = _REGION.match(part)
+        if found:
+            region = found.group(1)
+            break
+    return Speaker(name=match.group("name"), role=role, region=region)
+
+
+def is_complete(text: str) -> bool:
+    """True if the text ends a sentence (so it was not cut by a page break)."""
+    return bool(_TERMINAL.search(text.rstrip()))
+
+
+def _lines(article: Article) -> Iterator[tuple[str, int]]:
+    """Non-empty lines of the body with their article offsets, leading/trailing space trimmed."""
+    for match in re.finditer(r"[^\n]+", article.text[article.body_start:]):
+        raw = match.group(0)
+        stripped = raw.strip()
+        if stripped:
+            yield stripped, article.body_start + match.start() + raw.index(stripped[0])
+
+
+def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]:
+    """Classify lines into speaker lines, headlines and paragraphs; rejoin page-break cuts."""
+    markdown = article.path.lower().endswith(".md")
+    section = _Section()
+    paragraphs: list[_Paragraph] = []
+    open_paragraph: _Paragraph | None = None
+    expect_headline = False
+    heading: tuple[str, int, _Section] | None = None  # the last line taken as a heading, until text follows it
+    for line, start in _lines(article):
+        if markdown and _MD_HEADING.match(line):
+            section = _Section(headline=_MD_NOISE.sub("", _MD_HEADING.sub("", line)).strip())
+            open_paragraph, expect_headline = None, False
+            continue
+        text = _MD_NOISE.sub("", line).strip() if markdown else line
+        if not text:
+            continue
+        speaker = parse_speaker(text)
+        if speaker:
+            section = _Section(speaker=speaker.name, role=speaker.role, region=speaker.region)
+            open_paragraph, expect_headline, heading = None, True, None
+            continue
+        credit_line = _CREDIT_LINE.match(text)
+        if credit_line and paragraphs:
+            section.reporters.extend(credit_line.group("names").split())
+            open_paragraph = None
+            continue
+        short_heading = not is_complete(text) and len(text) <= settings.heading_max_chars
+        if short_heading and (expect_headline or open_paragraph is None):
+            # A headline under a speaker line, or a subheading/dek between paragraphs.
+            heading = (text, start, section)
+            section = _Section(section.speaker, section.role, section.region, text, section.reporters)
+            expect_headline = False
+            continue
+        expect_headline, heading = False, None
+        credit = _REPORTERS.search(text)
+        if credit:
+            section.reporters.extend(credit.group("names").split())
+            text = text[:credit.start()].rstrip()
+        if open_paragraph is not None and open_paragraph.section is section:
+            open_paragraph.pieces.append((text, start))
+            paragraph = open_paragraph
+        else:
+            paragraph = _Paragraph(section, [(text, start)])
+            paragraphs.append(paragraph)
+        open_paragraph = None if is_complete(text) or credit else paragraph
+    if heading is not None:  # a short last line with nothing after it is text, not a heading of nothing
+        paragraphs.append(_Paragraph(heading[2], [heading[:2]]))
+    if not paragraphs:  # a one-line article: its only line is its title, and its text
+        paragraphs = [_Paragraph(_Section(), [(_MD_NOISE.sub("", _MD_HEADING.sub("", line)).strip(), start)])
+                      for line, start in _lines(replace(article, body_start=0))][:1]
+    return [p for p in paragraphs if p.text]
+
+
+def split_windows(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Split text into [start, end) windows of at most max_chars, cutting at sentence ends where possible."""
+    if len(text) <= max_chars:
+        return [(0, len(text))]
+    units: list[tuple[int, int]] = []
+    for sentence in _SENTENCE.finditer(text):
+        if sentence.end() - sentence.start() <= max_chars:
+            units.append(sentence.span())
+            continue
+        for clause in _CLAUSE.finditer(sentence.group(0)):
+            begin = sentence.start() + clause.start()
+            end = sentence.start() + clause.end()
+            units.extend((pos, min(pos + max_chars, end)) for pos in range(begin, end, max_chars))
+    windows: list[tuple[int, int]] = []
+    for begin, end in units:
+        if windows and end - windows[-1][0] <= max_chars:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((begin, end))
+    return windows
+
+
+def chunk_article(article: Article, settings: ChunkerSettings) -> list[Passage]:
+    """All passages of an article, in reading order."""
+    passages: list[Passage] = []
+    for number, paragraph in enumerate(_paragraphs(article, settings), start=1):
+        text = paragraph.text
+        section = paragraph.section
+        for begin, end in split_windows(text, settings.max_chars):
+            window_text = text[begin:end].strip()
+            if not window_text:
+                continue
+            passages.append(Passage(
+                article_id=article.id,
+                seq=len(passages),
+                text=window_text,
+                start=paragraph.offset(begin),
+                end=paragraph.offset(end - 1) + 1,
+                paragraph=number,
+                speaker=section.speaker,
+                role=section.role,
+                region=section.region,
+                section=section.headline,
+                reporters=tuple(section.reporters),
+            ))
+    return passages
