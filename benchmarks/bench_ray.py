@@ -25,9 +25,9 @@ from common import emit, write_news
 
 from indexer.embed.encoders import DEFAULT_MODEL
 from indexer.embed.encoders.ray_pool import connect
-from indexer.ingest.article import read_corpus
 from indexer.ingest.chunk import chunk_article
 from indexer.ingest.context import embedding_inputs
+from indexer.ingest.reader import read_corpus
 from indexer.search.searcher import Searcher
 from indexer.settings import RaySettings, WriterSettings
 from indexer.update.build import build_index

@@ -35,8 +35,8 @@ from indexer.embed.cache import EmbeddingCache
 from indexer.embed.encoders import DEFAULT_MODEL, load_encoder
 from indexer.index.layout import IndexLayout
 from indexer.index.manifest import Manifest
-from indexer.ingest.article import read_corpus
 from indexer.ingest.chunk import chunk_article
+from indexer.ingest.reader import read_corpus
 from indexer.requests import SearchRequest
 from indexer.search.evaluate import Qrel, Retrieved, evaluate
 from indexer.search.searcher import Searcher

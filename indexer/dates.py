@@ -40,6 +40,15 @@ def date_key(text: str | None) -> int:
     return year * 10_000 + month * 100 + day
 
 
+def iso_date(text: str | None) -> str | None:
+    """A date as ISO 8601 at the precision it has (2024, 2024-05, 2024-05-31); None when it is not a real date."""
+    parts = _parts(text.strip()) if text else None
+    if parts is None:
+        return None
+    year, month, day = parts
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+
+
 def year_of(text: str | None) -> str | None:
     """The year of an article date, for the year facet."""
     key = date_key(text)

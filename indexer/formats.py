@@ -8,13 +8,15 @@ index/
   tombstones/<id>-<n>.json     passages and articles of segment <id> deleted as of generation n
   dictionaries/<sha>.txt       word lists (user dictionary; user words plus names), content-addressed
   cache/embeddings.sqlite      vectors by text, so rebuilds embed nothing twice
+  cache/extracted.sqlite       documents' text by content hash, so rebuilds extract (and OCR) nothing twice
   pending.json, .lock          the watcher's queue; the writer lock
 """
 
 from __future__ import annotations
 
-FORMAT_VERSION = 4  # of the manifest: 4 adds checksums of segment files and tombstones
-SEGMENT_VERSION = 2  # of segment.json: 2 adds minhash.npy (segments without a version are 1 and have none)
+FORMAT_VERSION = 5  # of the manifest: 4 adds checksums of segment files and tombstones; 5 stores formats and pages
+SEGMENT_VERSION = 3  # of segment.json: 2 adds minhash.npy (segments without a version are 1 and have none); 3: each
+# article's format, pages and author, each passage's page
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
@@ -37,6 +39,7 @@ OWNERS_FILE = "vector-owners.npy"
 SIGNATURES_FILE = "minhash.npy"
 
 CACHE_FILE = "embeddings.sqlite"
+EXTRACTED_CACHE_FILE = "extracted.sqlite"
 
 
 def tombstones_name(segment_id: str, generation: int) -> str:

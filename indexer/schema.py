@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,7 +13,7 @@ from .requests import Mode
 
 MAX_COPIES_LISTED = 20
 # Article metadata is a few short fields: bounded so a hostile file cannot grow the index or its responses.
-MAX_FIELD_CHARS = {"title": 300, "date": 40, "source": 200, "url": 2000}
+MAX_FIELD_CHARS = {"title": 300, "date": 40, "source": 200, "author": 200, "url": 2000}
 
 
 class FileProblem(BaseModel):
@@ -22,6 +23,11 @@ class FileProblem(BaseModel):
 
     path: str
     reason: str
+
+
+def original_url(article_id: str, fmt: str, page: int | None = None) -> str:
+    """Where the server serves an article's original file; a PDF opens at the page (#page=N, as PDF viewers read)."""
+    return f"/api/articles/{quote(article_id, safe='')}/original" + (f"#page={page}" if page and fmt == "pdf" else "")
 
 
 class RankScore(BaseModel):
@@ -62,9 +68,13 @@ class Hit(BaseModel):
     region: str | None
     section: str | None
     paragraph: int
+    page: int | None = Field(description="1-based page of a paged document (PDF, multi-page scan); null otherwise")
+    format: str = Field(description="The article's file format: txt, md, pdf, docx, html, epub, image, doc, …")
+    author: str | None
+    original_url: str = Field(description="Path on the server of the original file, as it came (PDFs at the page)")
     text: str
     highlight: str
-    citation: str = Field(description="Title, source, date, speaker and role, paragraph and URL, as one line")
+    citation: str = Field(description="Title, source, date, speaker and role, paragraph, page and URL, as one line")
     score: float
     scores: Scores
     copies_total: int = Field(0, description="How many other articles carry a near-identical passage "
@@ -101,6 +111,8 @@ class ArticleSummary(BaseModel):
     source: str | None
     url: str | None
     passages: int
+    format: str
+    author: str | None
     speakers: list[str] = Field(description="Speakers in the article, most passages first")
 
 
@@ -137,6 +149,7 @@ class PassageView(BaseModel):
 
     id: str
     paragraph: int
+    page: int | None
     start: int
     end: int
     text: str
@@ -155,8 +168,12 @@ class ArticleView(BaseModel):
     dek: str | None = Field(None, description="The subtitle: lines between the title and the first passage")
     date: str | None
     source: str | None
+    author: str | None
     url: str | None
     path: str
+    format: str
+    pages: int = Field(description="Pages of a paged document (0 for formats without pages)")
+    original_url: str
     text: str
     passages: list[PassageView]
 
@@ -178,6 +195,7 @@ class IndexInfo(BaseModel):
     published_at: str
     corpus: str
     articles: int
+    formats: dict[str, int] = Field(description="Articles by file format (txt, md, pdf, docx, html, image, …)")
     passages: int
     segments: int
     vectors: int | None
@@ -203,6 +221,7 @@ class Health(BaseModel):
 
     status: Literal["ok"]
     articles: int
+    formats: dict[str, int]
     passages: int
     model: str | None
     backend: str | None

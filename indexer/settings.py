@@ -7,6 +7,7 @@ and ContextSettings). Figures behind each default: benchmarks/README.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +73,41 @@ class RaySettings(_Settings):
     threads: int = Field(1, ge=1)
 
 
+class ExtractSettings(_Settings):
+    """Reading documents (PDF, scans, Word, web pages): the limits that keep one file from stalling a build, and OCR.
+
+    A file past a limit is skipped with one line naming the limit (and listed as failed); the rest is indexed.
+    """
+
+    # Pages of one PDF, TIFF or EPUB (a 2,000-page scan would take an hour of OCR: raise it on purpose).
+    max_pages: int = Field(1_000, ge=1)
+    # Pixels of one image or rendered page (a decompression bomb is a few KB that claims billions).
+    max_pixels: int = Field(100_000_000, ge=1_000_000)
+    # Seconds one file may take to extract, OCR included; past it the worker is stopped and the file skipped.
+    max_seconds: float = Field(600.0, gt=0)
+    # Bytes of one document file, and of everything a zip-based document (DOCX, EPUB) unpacks to.
+    max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    max_unpacked_bytes: int = Field(500 * 1024 * 1024, ge=1024)
+    # Memory one extraction worker may use (its address space), so a hostile file fails alone.
+    max_memory_mb: int = Field(4096, ge=256)
+    # OCR for scans, photos and pages whose text layer is missing or garbled; False skips such files.
+    ocr: bool = True
+    # Resolution PDF pages are rendered at for OCR (150 dpi: 14-point text is 29 pixels high).
+    ocr_dpi: int = Field(150, ge=72, le=600)
+    # Worker processes extracting at once (None: one per core).
+    workers: int | None = Field(None, ge=1)
+
+
+# The extraction settings a deployment sets by environment (the CLI's options read the same variables).
+EXTRACT_ENVIRONMENT = {"max_pages": "WENKU_MAX_PAGES", "max_seconds": "WENKU_MAX_SECONDS", "ocr": "WENKU_OCR"}
+
+
+def extract_settings_from(environment: Mapping[str, str]) -> ExtractSettings:
+    """Extraction settings from environment variables (unset ones keep their defaults)."""
+    return ExtractSettings.model_validate({field: environment[name] for field, name in EXTRACT_ENVIRONMENT.items()
+                                           if environment.get(name, "") != ""})
+
+
 class WriterSettings(_Settings):
     """How the writer embeds, lays out segments and keeps superseded generations."""
 
@@ -79,6 +115,7 @@ class WriterSettings(_Settings):
     # CPU-only). A Ray cluster, when given, embeds passages instead of this process.
     device: Device = "auto"
     ray: RaySettings | None = None
+    extract: ExtractSettings = ExtractSettings()
     vectors: VectorSettings = VectorSettings()
     # Merge the smallest segments past this many; rewrite a segment once this share of its passages is deleted.
     max_segments: int = Field(8, ge=1)
@@ -92,4 +129,5 @@ class WriterSettings(_Settings):
 DEFAULT_VECTORS = VectorSettings()
 DEFAULT_KEYWORD = KeywordSettings()
 DEFAULT_SEARCH = SearchSettings()
+DEFAULT_EXTRACT = ExtractSettings()
 DEFAULT_WRITER = WriterSettings()

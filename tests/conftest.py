@@ -23,8 +23,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("WENKU_CACHE", tempfile.mkdtemp(prefix="wenku-test-cache-"))
 
 from cctv import cctv_items  # noqa: E402
+from documents import write_documents  # noqa: E402
 from tiny_model import build_tiny_model  # noqa: E402
 
+from indexer.ingest.reader import ArticleReader  # noqa: E402
 from indexer.search.searcher import Searcher  # noqa: E402
 from indexer.update.build import build_index  # noqa: E402
 
@@ -194,6 +196,18 @@ def archive(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> dict[
     build_index(root / "corpus", root / "index-tiny", str(tiny_model), log=quiet)
     return {"ids": ids, "corpus": root / "corpus", "index": root / "index", "tiny_index": root / "index-tiny",
             "searcher": Searcher.open(root / "index"), "tiny_searcher": Searcher.open(root / "index-tiny")}
+
+
+@pytest.fixture(scope="session")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The documents corpus read once (the extraction cache of its index), and a keyword index of it."""
+    root = tmp_path_factory.mktemp("documents")
+    corpus = write_documents(root / "corpus")
+    report = build_index(corpus, root / "index", keyword_only=True, log=lambda _: None)
+    reader = ArticleReader(root / "index" / "cache")
+    articles, problems = reader.read_corpus(corpus)  # all from the cache now
+    return {"corpus": corpus, "index": root / "index", "report": report, "problems": problems,
+            "articles": {Path(a.path).name: a for a in articles}, "searcher": Searcher.open(root / "index")}
 
 
 @pytest.fixture(scope="session")

@@ -170,3 +170,32 @@ def test_page_messages_are_chinese(archive_server: str, browser) -> None:
         assert expected in text, (path, text)
         assert not any(word in text for word in ("must be", "no article", "Not Found")), text
     page.close()
+
+
+@pytest.fixture(scope="module")
+def documents_server(documents: dict) -> Iterator[str]:
+    """`wenku serve` on the documents index (PDFs, scans, Word, web pages), keyword only."""
+    with running_server(documents["index"], corpus=documents["corpus"]) as base:
+        yield base
+
+
+def test_a_pdf_hit_opens_its_article_and_the_original_at_the_page(documents_server: str, documents: dict,
+                                                                   browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page.goto(documents_server + "/?q=清洁能源装机容量&mode=keyword&collapse=false")
+    hit = page.locator("li.hit", has=page.locator("a.original", has_text="原件（PDF）")).first
+    assert "第3页" in hit.locator(".source").inner_text()
+    assert hit.locator("a.page").get_attribute("href") == "/api/articles/gongwen/original#page=3"
+    page.screenshot(path=str(ARTIFACTS / "documents-search.png"), full_page=True)
+    hit.locator(".source a").first.click()
+    chosen = page.locator("p.passage.chosen")
+    chosen.wait_for()
+    link = chosen.locator("a.page")
+    assert link.inner_text() == "第3页" and link.get_attribute("href") == "/api/articles/gongwen/original#page=3"
+    assert page.locator("p.meta a.original").inner_text() == "原件（PDF，3页）"
+    page.screenshot(path=str(ARTIFACTS / "documents-article.png"), full_page=True)
+    original = page.request.get(documents_server + link.get_attribute("href").split("#")[0])
+    assert original.ok and original.headers["content-type"] == "application/pdf"
+    assert original.body() == (documents["corpus"] / "gongwen.pdf").read_bytes()
+    page.close()

@@ -16,7 +16,8 @@ from indexer.search.searcher import Searcher
 
 CONTRACT_KEYS = {"query", "mode", "semantic_ratio", "total", "took_ms", "warnings", "results"}
 HIT_KEYS = {"id", "article_id", "article_title", "date", "speaker", "role", "region", "section", "paragraph",
-            "text", "highlight", "score", "scores", "source", "url", "citation", "copies_total", "copies"}
+            "page", "format", "author", "original_url", "text", "highlight", "score", "scores", "source", "url",
+            "citation", "copies_total", "copies"}
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -104,3 +105,28 @@ def test_the_device_option_is_checked_and_leaves_the_index_as_any_device_would(
     assert cpu is not None and cpu == auto  # fingerprint, dimension, prompts: nothing records the device
     encoder = load_encoder(str(tiny_model), "auto")
     assert str(encoder.model.device) == "cpu" and encoder.batch_size == CPU_BATCH_SIZE
+
+
+def test_documents_through_the_cli(tmp_path: Path) -> None:
+    from documents import PARAGRAPHS, TITLE, gongwen_pdf
+
+    corpus, index = tmp_path / "corpus", str(tmp_path / "index")
+    corpus.mkdir()
+    gongwen_pdf(corpus / "notice.pdf", TITLE, PARAGRAPHS, lines_per_page=5)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    built = run("build", "--corpus", str(corpus), "--index", index, "--keyword-only")
+    assert built.exit_code == 0 and "+1 -0 articles" in built.stdout
+    assert "skipped broken.pdf: not a readable PDF" in built.stderr
+    gongwen_pdf(tmp_path / "added.pdf", "另一份通知", PARAGRAPHS[:2])
+    added = run("add", str(tmp_path / "added.pdf"), "--corpus", str(corpus), "--index", index)
+    assert added.exit_code == 0 and (corpus / "added.pdf").exists()
+    text = run("search", "清洁能源装机容量", "--index", index, "-k", "1").stdout
+    assert "第3页" in text
+    csv = run("search", "清洁能源装机容量", "--index", index, "--format", "csv").stdout.splitlines()
+    header = csv[0].split(",")
+    row = dict(zip(header, csv[1].split(",")))
+    assert (row["page"], row["format"], row["original_url"]) == ("3", "pdf", "/api/articles/notice/original#page=3")
+    info = run("info", "--index", index).stdout
+    assert "formats: 2 pdf" in info and "broken.pdf: not a readable PDF" in info
+    refused = run("add", str(corpus / "broken.pdf"), "--corpus", str(tmp_path / "other"), "--index", index)
+    assert refused.exit_code == 1 and "broken.pdf: not a readable PDF" in refused.stderr

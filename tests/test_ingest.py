@@ -8,9 +8,10 @@ import pytest
 from conftest import GB18030_TEXT, GBK_TEXT, READABLE_ARTICLES, SKIPPED_FILES, UTF8_BOM_TEXT, UTF16_TEXT
 
 from indexer.errors import ArticleError
-from indexer.ingest.article import parse_article, read_corpus
+from indexer.ingest.article import parse_article
 from indexer.ingest.decode import decode_bytes
 from indexer.ingest.files import article_id_for
+from indexer.ingest.reader import read_corpus
 
 TRADITIONAL = ("臺灣新竹科學園區的半導體產業持續成長，政府宣布將投資新的研發中心。\n\n記者會上，經濟部長表示，"
                "這項計畫將帶動上下游廠商進駐，創造數千個就業機會。")
@@ -130,7 +131,7 @@ def test_an_alias_bomb_is_refused_at_once() -> None:
 
 @pytest.mark.parametrize(("name", "reason"), [
     (".hidden.txt", "hidden"), ("sub/.x.md", "hidden"), ("a\x00b.txt", "control"), ("长" * 70 + ".txt", "too long"),
-    ("x.pdf", "not an article"),
+    ("x.exe", "not an article"), ("notes.csv", "not an article"),
 ])
 def test_file_names_that_cannot_be_articles_are_refused(name: str, reason: str) -> None:
     from indexer.ingest.files import check_file_name

@@ -19,7 +19,7 @@ import pytest
 from conftest import SEED, SHARED_DATA, quiet, running_server
 
 from indexer.index.layout import IndexLayout
-from indexer.ingest.article import read_corpus
+from indexer.ingest.reader import read_corpus
 from indexer.requests import SearchRequest
 from indexer.search.searcher import Searcher
 from indexer.update.articles import add_files, remove_articles
@@ -222,7 +222,8 @@ def test_serve_forwards_the_token_and_cors_origins_given_as_options(tmp_path: Pa
 
 def test_the_server_takes_long_queries_and_answers_its_own_errors_as_json(tmp_path: Path) -> None:
     corpus, index = seed_index(tmp_path)
-    with running_server(index, env={"WENKU_API_TOKEN": TOKEN}, corpus=corpus) as base:
+    limit = {"WENKU_MAX_UPLOAD_BYTES": str(5 << 20)}  # a 5 MiB limit, which the chunked body below passes
+    with running_server(index, env={"WENKU_API_TOKEN": TOKEN, **limit}, corpus=corpus) as base:
         query = quote("蓬江区食品工业基地" * 1000)  # 9,000 characters, 81 KB: the documented limit fits
         status, headers, body = raw_http(base, f"GET /api/search?q={query}&mode=keyword HTTP/1.1\r\n"
                                                f"Host: x\r\nConnection: close\r\n\r\n".encode())

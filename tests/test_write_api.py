@@ -176,3 +176,61 @@ def test_every_response_carries_the_security_headers(client) -> None:
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin" and headers["X-Frame-Options"] == "DENY"
+
+
+def test_documents_upload_and_their_originals_are_served(setup, openapi: dict, tmp_path: Path) -> None:
+    from documents import gongwen_pdf, web_page
+
+    client, corpus = setup
+    paragraphs = ["江门市新能源汽车产业园今天正式开工，首期投资八十亿元，重点引进动力电池和整车制造项目。",
+                  "下一步，全市将加大招商引资力度，完善产业配套政策，加快推进重点项目建设，确保完成目标任务。"] * 4
+    raw = gongwen_pdf(tmp_path / "通知.pdf", "关于加快新能源汽车产业发展的通知", paragraphs,
+                      lines_per_page=6).read_bytes()
+    response = client.post("/api/articles", data={"file": (io.BytesIO(raw), "通知.pdf")}, headers=AUTH,
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert (corpus / "通知.pdf").read_bytes() == raw  # the original kept as it came
+    found = client.get("/api/search?q=招商引资力度&mode=keyword&collapse=false").get_json()
+    check(openapi, "/api/search", 200, found)
+    hit = max((h for h in found["results"] if h["article_id"] == "通知"), key=lambda h: h["page"])
+    assert hit["format"] == "pdf" and hit["page"] >= 2
+    assert hit["original_url"] == f"/api/articles/%E9%80%9A%E7%9F%A5/original#page={hit['page']}"
+    original = client.get(hit["original_url"].split("#")[0])
+    assert original.status_code == 200 and original.data == raw
+    assert original.mimetype == "application/pdf" and "sandbox" not in original.headers["Content-Security-Policy"]
+    article = client.get("/api/articles/通知").get_json()
+    check(openapi, "/api/articles/{article_id}", 200, article)
+    assert article["format"] == "pdf" and article["pages"] >= 2 and article["original_url"].endswith("/original")
+
+    page = web_page("网页标题", paragraphs[:2]).replace(b"</body>", b"<script>alert(1)</script></body>")
+    assert client.post("/api/articles", data={"file": (io.BytesIO(page), "page.html")}, headers=AUTH,
+                       content_type="multipart/form-data").status_code == 201
+    served = client.get("/api/articles/page/original")
+    # An uploaded page runs no script on this site: served sandboxed, with no source allowed
+    assert served.data == page and served.mimetype == "text/html"
+    assert "sandbox" in served.headers["Content-Security-Policy"] and "default-src 'none'" in served.headers[
+        "Content-Security-Policy"]
+    text = client.get("/api/articles/gbk/original")  # a text file, in the encoding it was read in
+    assert text.headers["Content-Type"] == "text/plain; charset=gb18030"
+    assert text.data == (corpus / "gbk.txt").read_bytes()
+
+
+def test_a_bad_document_upload_is_refused_with_its_reason_and_nothing_is_stored(setup, tmp_path: Path) -> None:
+    from documents import gongwen_pdf
+
+    client, corpus = setup
+    raw = gongwen_pdf(tmp_path / "locked.pdf", "加密", ["正文。"], password="secret").read_bytes()
+    response = client.post("/api/articles", data={"file": (io.BytesIO(raw), "locked.pdf")}, headers=AUTH,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and response.get_json()["error"] == {
+        "code": "bad_article", "message": "locked.pdf: encrypted PDF: it needs a password to open"}
+    assert not (corpus / "locked.pdf").exists()
+
+
+def test_originals_of_unknown_or_vanished_articles_are_404(setup) -> None:
+    client, corpus = setup
+    assert client.get("/api/articles/no-such/original").status_code == 404
+    (corpus / "gbk.txt").unlink()
+    gone = client.get("/api/articles/gbk/original")
+    assert gone.status_code == 404 and "no longer in the corpus" in gone.get_json()["error"]["message"]
+    assert str(corpus) not in gone.get_json()["error"]["message"]

@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 from flask_cors import CORS
 
+from indexer.settings import extract_settings_from
+
 from .api import api
 from .errors import register_error_handlers
 from .headers import register_security_headers
@@ -28,7 +30,10 @@ def _default_config() -> dict[str, Any]:
         # Write routes (POST/DELETE /api/articles) are off unless a bearer token is configured.
         "WENKU_API_TOKEN": os.environ.get("WENKU_API_TOKEN", ""),
         "WENKU_CORPUS": os.environ.get("WENKU_CORPUS") or None,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("WENKU_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
+        # Limits and OCR for uploaded documents (WENKU_MAX_PAGES, WENKU_MAX_SECONDS, WENKU_OCR).
+        "WENKU_EXTRACT": extract_settings_from(os.environ),
+        # Uploads are documents too (a scanned PDF runs to tens of megabytes).
+        "MAX_CONTENT_LENGTH": int(os.environ.get("WENKU_MAX_UPLOAD_BYTES", 64 * 1024 * 1024)),
     }
 
 

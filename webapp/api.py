@@ -5,13 +5,15 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
 from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from indexer.errors import (
+    NotFound,
     QueryError,
     Unauthorized,
     WritesDisabled,
@@ -20,6 +22,7 @@ from indexer.ingest.files import article_id_for
 from indexer.requests import FILTER_NAMES, ExportRequest, Filters, ListRequest, SearchRequest
 from indexer.schema import ArticleInput, ArticleRemoved, ArticleWritten, Health
 from indexer.search.export import FORMATS, export
+from indexer.settings import WriterSettings
 from indexer.update.articles import add_files, markdown_file, remove_articles
 
 from .holder import current_holder, current_searcher
@@ -118,6 +121,34 @@ def article(article_id: str) -> Response:
     return jsonify(current_searcher().article(article_id).model_dump())
 
 
+# Originals are served as they came, but never as part of this site: an HTML or SVG original runs no script and
+# reaches nothing here (a sandboxed, opaque origin); a PDF is left to the browser's viewer, which a sandbox blocks.
+ORIGINAL_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
+PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+MIMETYPES = {".md": "text/markdown", ".txt": "text/plain", ".docx": "application/vnd.openxmlformats-officedocument."
+             "wordprocessingml.document", ".epub": "application/epub+zip", ".wps": "application/vnd.ms-works",
+             ".webp": "image/webp"}
+
+
+@api.get("/articles/<article_id>/original")
+def original(article_id: str) -> Response:
+    """The article's file as it came (the bytes in the corpus), with its media type; PDFs open at #page=N."""
+    relative, fmt, encoding = current_searcher().original(article_id)
+    corpus = _corpus().resolve()
+    path = (corpus / relative).resolve()
+    if not path.is_relative_to(corpus) or not path.is_file():
+        raise NotFound(f"the original file of {article_id!r} is no longer in the corpus")
+    suffix = path.suffix.lower()
+    mimetype = MIMETYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response = send_file(path, mimetype=mimetype, download_name=path.name, conditional=True, max_age=0)
+    if fmt in ("txt", "md"):  # the encoding the file was read in (Werkzeug would claim UTF-8)
+        response.headers["Content-Type"] = f"{mimetype}; charset={encoding.removesuffix('-sig')}"
+    elif mimetype.startswith("text/"):  # a web page declares its own charset
+        response.headers["Content-Type"] = mimetype
+    response.headers["Content-Security-Policy"] = PDF_POLICY if suffix == ".pdf" else ORIGINAL_POLICY
+    return response
+
+
 @api.get("/passages/<passage_id>/similar")
 def similar(passage_id: str) -> Response:
     """Nearest passages from other speakers or articles."""
@@ -163,7 +194,7 @@ def create_article() -> tuple[Response, int]:
     name, raw = _article_file()
     holder = current_holder()
     report = add_files(_corpus(), holder.layout.root, [(name, raw)], encoder=holder.get().encoder, log=log.info,
-                       wait=WRITE_WAIT)
+                       wait=WRITE_WAIT, settings=WriterSettings(extract=current_app.config["WENKU_EXTRACT"]))
     holder.refresh()
     assert report.manifest is not None
     g.wenku_generation = report.manifest.generation

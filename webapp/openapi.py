@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from indexer.ingest.extract import DOCUMENT_SUFFIXES
 from indexer.requests import FILTER_NAMES, MAX_EXPORT, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, Filters
 from indexer.schema import (
     ArticleInput,
@@ -134,8 +135,9 @@ def openapi_document() -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": _REF.format(model="ArticleInput")}},
                     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
                         "file": {"type": "string", "format": "binary",
-                                 "description": ".txt or .md; UTF-8, UTF-16, GB18030 or Big5; name "
-                                                "not starting with a dot, at most 200 bytes"}}}}}},
+                                 "description": "An article file: .txt or .md (UTF-8, UTF-16, GB18030 or Big5), or a "
+                                                f"document ({', '.join(DOCUMENT_SUFFIXES)}); name not starting "
+                                                "with a dot, at most 200 bytes"}}}}}},
                 "responses": {"201": _json("ArticleWritten", "Created and indexed"),
                               "200": _json("ArticleWritten", "Replaced an article with the same id (or identical)"),
                               **_errors(400, 401, 403, 413, 503)}}},
@@ -152,6 +154,11 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Delete an article from the corpus and the index", "operationId": "deleteArticle",
                     "security": [{"bearer": []}], "parameters": [_path_param("article_id", "Article id")],
                     "responses": {"200": _json("ArticleRemoved", "Deleted"), **_errors(401, 403, 404, 503)}}},
+            "/api/articles/{article_id}/original": {"get": {
+                "summary": "The article's original file as it came, with its media type (link PDFs with #page=N)",
+                "operationId": "getOriginal", "parameters": [_path_param("article_id", "Article id")],
+                "responses": {"200": {"description": "The file's bytes", "content": {
+                    "*/*": {"schema": {"type": "string", "format": "binary"}}}}, **_errors(404, 503)}}},
             "/api/passages/{passage_id}/similar": {"get": {
                 "summary": "Nearest passages from other speakers or articles", "operationId": "similarPassages",
                 "parameters": [_path_param("passage_id", "Passage id, e.g. `article-id:3`"),

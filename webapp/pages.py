@@ -24,6 +24,8 @@ MODE_LABELS = {"hybrid": "混合", "semantic": "语义", "keyword": "关键词"}
 SORT_LABELS = {"relevance": "相关度", "newest": "最新在前", "oldest": "最早在前"}
 # Choices offered for hybrid mode's semantic ratio (0 = keyword only, 1 = semantic only); "" is the tuned default.
 RATIO_CHOICES = ["0.1", "0.3", "0.5", "0.7", "0.9"]
+FORMAT_LABELS = {"txt": "文本", "md": "Markdown", "pdf": "PDF", "docx": "Word", "doc": "Word", "wps": "WPS",
+                 "rtf": "RTF", "odt": "ODT", "html": "网页", "epub": "EPUB", "image": "图片"}
 FILTER_LABELS = {"speaker": "发言人", "region": "地区", "source": "来源", "year": "年份", "article": "文章"}
 FACET_NAMES = ("speaker", "region", "source", "year")
 DATE_LABELS = {"date_from": "起始日期", "date_to": "截止日期"}
@@ -64,7 +66,7 @@ def helpers() -> dict[str, Any]:
     return {"page_url": page_url, "anchor": anchor, "MODE_LABELS": MODE_LABELS, "FILTER_LABELS": FILTER_LABELS,
             "SORT_LABELS": SORT_LABELS, "RATIO_CHOICES": RATIO_CHOICES, "FACET_NAMES": FACET_NAMES,
             "DATE_LABELS": DATE_LABELS, "warning_zh": messages.warning, "reason_zh": messages.reason,
-            "export_url": export_url}
+            "export_url": export_url, "FORMAT_LABELS": FORMAT_LABELS}
 
 
 def _page_number() -> int:

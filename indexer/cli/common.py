@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import click
 
 from ..errors import QueryError, WenkuError
-from ..settings import Device
+from ..settings import EXTRACT_ENVIRONMENT, Device, ExtractSettings
 
 if TYPE_CHECKING:
     from ..index.writer import UpdateReport
@@ -61,16 +61,19 @@ def writer_options(command: F) -> F:
 
 
 def embedding_options(command: F) -> F:
-    """--device and the --ray options, handed to the command as one `settings` (WriterSettings)."""
+    """--device, the --ray options and the document limits, handed to the command as one `settings`
+    (WriterSettings)."""
     @functools.wraps(command)
     def wrapper(*args: Any, device: str, ray: str | None, ray_actors: int | None, ray_batch_size: int,
-                ray_threads: int, **kwargs: Any) -> Any:
-        from ..settings import RaySettings, WriterSettings
+                ray_threads: int, max_pages: int, max_seconds: float, ocr: bool, **kwargs: Any) -> Any:
+        from ..settings import ExtractSettings, RaySettings, WriterSettings
 
         cluster = RaySettings(address=None if ray == LOCAL else ray, actors=ray_actors, batch_size=ray_batch_size,
                               threads=ray_threads) if ray else None
-        return command(*args, settings=WriterSettings(device=device, ray=cluster), **kwargs)
+        extract = ExtractSettings(max_pages=max_pages, max_seconds=max_seconds, ocr=ocr)
+        return command(*args, settings=WriterSettings(device=device, ray=cluster, extract=extract), **kwargs)
 
+    defaults = ExtractSettings()
     options = [
         click.option("--device", type=click.Choice(get_args(Device)), default="auto", show_default=True,
                      envvar="WENKU_DEVICE", show_envvar=True,
@@ -86,6 +89,14 @@ def embedding_options(command: F) -> F:
                      help="Texts per batch an actor encodes."),
         click.option("--ray-threads", type=click.IntRange(1, 256), default=1, show_default=True,
                      help="CPU threads per actor."),
+        click.option("--max-pages", type=click.IntRange(1), default=defaults.max_pages, show_default=True,
+                     envvar=EXTRACT_ENVIRONMENT["max_pages"], show_envvar=True,
+                     help="Pages of one document (PDF, TIFF, EPUB chapters); a longer one is skipped and listed."),
+        click.option("--max-seconds", type=click.FloatRange(1), default=defaults.max_seconds, show_default=True,
+                     envvar=EXTRACT_ENVIRONMENT["max_seconds"], show_envvar=True,
+                     help="Seconds one document may take to read (OCR included); past it, it is skipped and listed."),
+        click.option("--ocr/--no-ocr", default=defaults.ocr, show_default=True, envvar=EXTRACT_ENVIRONMENT["ocr"],
+                     show_envvar=True, help="Read scans, photos and pages without a usable text layer by OCR."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)

@@ -109,7 +109,9 @@ def info(index_dir: Path, model: str | None, as_json: bool) -> None:
         click.echo(details.model_dump_json(indent=2))
         return
     for key, value in details.model_dump().items():
-        if key in ("failed", "pending"):
+        if key == "formats":
+            click.echo(f"{key:>20}: {', '.join(f'{count} {fmt}' for fmt, count in value.items()) or 'none'}")
+        elif key in ("failed", "pending"):
             click.echo(f"{key:>20}: {len(value)} files")
             for entry in value:
                 click.echo(f"{'':>22}{entry['path']}: {entry['reason']}")

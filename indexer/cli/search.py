@@ -111,7 +111,7 @@ def _print_response(response: SearchResponse) -> None:
         click.echo("")
         click.secho(f"{hit.score:.4f}  {who}", bold=True)
         click.echo(f"        《{hit.article_title}》{' ' + hit.date if hit.date else ''} · "
-                   f"{hit.section or ''} · 第{hit.paragraph}段 · {hit.id}")
+                   f"{hit.section or ''} · 第{hit.paragraph}段{f' · 第{hit.page}页' if hit.page else ''} · {hit.id}")
         click.echo("        " + _terminal_highlight(hit.highlight))
         parts = [f"{name} #{s.rank} ({s.score:.3f})" for name, s in
                  (("keyword", hit.scores.keyword), ("semantic", hit.scores.semantic)) if s is not None]

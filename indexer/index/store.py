@@ -20,15 +20,16 @@ _SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT, url TEXT,
     sha256 TEXT NOT NULL, encoding TEXT NOT NULL, text TEXT NOT NULL, body_start INTEGER NOT NULL,
-    passages INTEGER NOT NULL);
+    passages INTEGER NOT NULL, format TEXT NOT NULL, pages TEXT NOT NULL, author TEXT);
 CREATE TABLE passages (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL REFERENCES articles(id),
     seq INTEGER NOT NULL, paragraph INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    speaker TEXT, role TEXT, region TEXT, section TEXT, reporters TEXT NOT NULL, text TEXT NOT NULL);
+    speaker TEXT, role TEXT, region TEXT, section TEXT, reporters TEXT NOT NULL, text TEXT NOT NULL, page INTEGER);
 CREATE INDEX passages_article ON passages(article_id, seq);
 """
 _PASSAGE_COLUMNS = ("p.article_id, p.seq, p.text, p.start, p.\"end\", p.paragraph, p.speaker, p.role, p.region, "
-                    "p.section, p.reporters, p.num, a.title, a.date, a.source, a.url")
+                    "p.section, p.reporters, p.page, p.num, a.title, a.date, a.source, a.url, a.format, a.author")
+_ARTICLE_COLUMNS = "id, path, title, text, body_start, date, source, url, sha256, encoding, format, pages, author"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,14 +42,24 @@ class PassageRecord(Passage):
     date: str | None = None
     source: str | None = None
     url: str | None = None
+    format: str = "txt"
+    author: str | None = None
 
 
 def _record(row: tuple[Any, ...]) -> PassageRecord:
     """A row of _PASSAGE_COLUMNS: Passage's fields in order (reporters as JSON), then the number and article's."""
-    (article_id, seq, text, start, end, paragraph, speaker, role, region, section, reporters,
-     num, title, date, source, url) = row
+    (article_id, seq, text, start, end, paragraph, speaker, role, region, section, reporters, page,
+     num, title, date, source, url, fmt, author) = row
     return PassageRecord(article_id, seq, text, start, end, paragraph, speaker, role, region, section,
-                         tuple(json.loads(reporters)), num=num, article_title=title, date=date, source=source, url=url)
+                         tuple(json.loads(reporters)), page, num=num, article_title=title, date=date, source=source,
+                         url=url, format=fmt, author=author)
+
+
+def _article(row: tuple[Any, ...]) -> Article:
+    """A row of _ARTICLE_COLUMNS as an Article (pages as JSON)."""
+    (article_id, path, title, text, body_start, date, source, url, sha256, encoding, fmt, pages, author) = row
+    return Article(article_id, path, title, text, body_start, date, source, url, sha256, encoding, format=fmt,
+                   pages=tuple(json.loads(pages)), author=author)
 
 
 def write_store(path: Path, articles: Sequence[Article], passages: Sequence[Passage]) -> None:
@@ -59,14 +70,14 @@ def write_store(path: Path, articles: Sequence[Article], passages: Sequence[Pass
         with db:
             db.executescript(_SCHEMA)
             db.executemany(
-                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ((num, p.id, p.article_id, p.seq, p.paragraph, p.start, p.end, p.speaker, p.role, p.region,
-                  p.section, json.dumps(p.reporters, ensure_ascii=False), p.text)
+                  p.section, json.dumps(p.reporters, ensure_ascii=False), p.text, p.page)
                  for num, p in enumerate(passages)))
             db.executemany(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ((a.id, a.path, a.title, a.date, a.source, a.url, a.sha256, a.encoding, a.text, a.body_start,
-                  counts.get(a.id, 0)) for a in articles))
+                  counts.get(a.id, 0), a.format, json.dumps(list(a.pages)), a.author) for a in articles))
     finally:
         db.close()
 
@@ -112,8 +123,8 @@ class Store:
 
     def article(self, article_id: str) -> tuple[dict[str, object], list[PassageRecord]] | None:
         """An article's fields and its passages in reading order, or None."""
-        cursor = self.db.execute("SELECT id, title, date, source, url, path, text, body_start FROM articles "
-                                 "WHERE id = ?", (article_id,))
+        cursor = self.db.execute("SELECT id, title, date, source, url, path, text, body_start, format, author, "
+                                 "pages FROM articles WHERE id = ?", (article_id,))
         row = cursor.fetchone()
         if row is None:
             return None
@@ -134,15 +145,18 @@ class Store:
             found.update((row[0], (row[1], row[2])) for row in rows)
         return found
 
+    def article_formats(self) -> list[tuple[str, str]]:
+        """(article id, format) of every article."""
+        return [(row[0], row[1]) for row in self.db.execute("SELECT id, format FROM articles")]
+
     def passage_nums(self, article_id: str) -> list[int]:
         """Numbers of an article's passages."""
         return [row[0] for row in self.db.execute("SELECT num FROM passages WHERE article_id = ?", (article_id,))]
 
     def full_articles(self, exclude: set[str]) -> list[Article]:
         """Every article not in `exclude`, as Article objects (for merging segments)."""
-        rows = self.db.execute("SELECT id, path, title, text, body_start, date, source, url, sha256, encoding "
-                               "FROM articles")
-        return [Article(*row) for row in rows if row[0] not in exclude]
+        rows = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")
+        return [_article(row) for row in rows if row[0] not in exclude]
 
     def full_passages(self, nums: Sequence[int]) -> list[PassageRecord]:
         """Passages by number, in the given order (for merging segments)."""
@@ -168,11 +182,13 @@ class Store:
         return found
 
     def article_fields(self, ids: Sequence[str]) -> dict[str, dict[str, object]]:
-        """Listing fields (title, date, source, url, passages) of the given articles, by id."""
+        """Listing fields (title, date, source, url, passages, format, author) and the file (path, encoding) of the
+        given articles, by id."""
         found: dict[str, dict[str, object]] = {}
         for begin in range(0, len(ids), 500):
             chunk = list(ids[begin:begin + 500])
-            cursor = self.db.execute("SELECT id, title, date, source, url, passages FROM articles "
+            cursor = self.db.execute("SELECT id, title, date, source, url, passages, format, author, path, encoding "
+                                     "FROM articles "
                                      f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             names = [c[0] for c in cursor.description]
             found.update((row[0], dict(zip(names, row))) for row in cursor)

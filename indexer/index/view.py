@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,6 +48,7 @@ class IndexView:
         self._copies: CopyGroups | None = None
         self._cache: dict[tuple[str, ...], tuple[np.ndarray, tuple[int, ...]]] = {}
         self._copies_lock = threading.Lock()
+        self._formats: dict[str, int] | None = None
         # Passages that have a label, with its code: facets count only these (news has few speakers).
         self.labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, (known, codes) in self.filters.items():
@@ -150,6 +152,15 @@ class IndexView:
             if wanted:
                 found.update(segment.store.article_fields(wanted))
         return found
+
+    def format_counts(self) -> dict[str, int]:
+        """Live articles by file format, most first (counted once per generation: health checks ask often)."""
+        if self._formats is None:
+            counts: Counter[str] = Counter()
+            for segment, dead in zip(self.segments, self.dead_articles):
+                counts.update(fmt for article_id, fmt in segment.store.article_formats() if article_id not in dead)
+            self._formats = dict(counts.most_common())
+        return self._formats
 
     def keyword_scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""

@@ -1,16 +1,18 @@
-"""Articles: a corpus file read into title, text and metadata, and the whole corpus read with what was skipped."""
+"""Articles: a text file, or a document's extracted text, read into title, text and metadata."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from ..dates import iso_date
 from ..errors import ArticleError
-from ..schema import FileProblem
+from ..schema import MAX_FIELD_CHARS
 from .decode import decode_bytes
-from .files import article_id_for, iter_article_files
+from .extract.document import Extracted
+from .files import article_id_for
 from .frontmatter import FRONT_MATTER, front_matter, scalar
 
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
@@ -31,6 +33,28 @@ class Article:
     url: str | None
     sha256: str
     encoding: str
+    # "txt" or "md" for text files, else the document format ("pdf", "docx", "html", "image", …).
+    format: str = "txt"
+    # The offset in `text` where each page starts (paged formats); empty otherwise.
+    pages: tuple[int, ...] = ()
+    author: str | None = None
+
+    @property
+    def markdown(self) -> bool:
+        """True when the text marks headings with `#` (Markdown files, and what Word, web and EPUB files become)."""
+        return self.format not in PLAIN_FORMATS
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page an offset of the text is on (None for formats without pages)."""
+        return bisect.bisect_right(self.pages, offset) or 1 if self.pages else None
+
+
+# A document without a title whose first line is a sentence, or longer than a heading, has no title of its own: it
+# is named by its start.
+UNTITLED_LINE_CHARS = 40
+UNTITLED_TITLE_CHARS = 30
+# Formats whose text has no Markdown marks: plain text files, and text read off pages (PDF layers and OCR).
+PLAIN_FORMATS = ("txt", "pdf", "image")
 
 
 def _plain_line(line: str) -> str:
@@ -49,15 +73,7 @@ def parse_article(raw: bytes, relative_path: str) -> Article:
     if match:
         meta = front_matter(match.group(1))
         text = text[match.end():]
-    body_start = 0
-    title = scalar(meta.get("title"))
-    first = re.search(r"^[ \t]*(\S.*)$", text, re.M)
-    if first is None:
-        raise ArticleError("empty file (no text after front matter)")
-    first_line = _plain_line(first.group(1))
-    if title is None or first_line == title:
-        title = title or first_line
-        body_start = first.end()
+    title, body_start = _title(text, scalar(meta.get("title")))
     return Article(
         id=article_id_for(relative_path),
         path=relative_path,
@@ -69,28 +85,51 @@ def parse_article(raw: bytes, relative_path: str) -> Article:
         url=scalar(meta.get("url")),
         sha256=hashlib.sha256(raw).hexdigest(),
         encoding=encoding,
+        format="md" if relative_path.lower().endswith(".md") else "txt",
+        author=scalar(meta.get("author")),
     )
 
 
-def read_corpus(corpus: Path) -> tuple[list[Article], list[FileProblem]]:
-    """Every readable article under corpus, plus the files skipped with their reasons."""
-    articles: list[Article] = []
-    skipped: list[FileProblem] = []
-    seen: dict[str, str] = {}
-    for path in iter_article_files(corpus):
-        relative = path.relative_to(corpus).as_posix()
-        try:
-            article = parse_article(path.read_bytes(), relative)
-        except ArticleError as exc:
-            skipped.append(FileProblem(path=relative, reason=str(exc)))
-            continue
-        except OSError as exc:
-            skipped.append(FileProblem(path=relative, reason=f"unreadable: {exc.strerror or exc}"))
-            continue
-        if article.id in seen:
-            skipped.append(FileProblem(path=relative,
-                                       reason=f"duplicate article id {article.id!r} (also {seen[article.id]})"))
-            continue
-        seen[article.id] = relative
-        articles.append(article)
-    return articles, skipped
+def _title(text: str, given: str | None) -> tuple[str, int]:
+    """The title (the given one, else the first line) and where the body starts (after that line, if it is the
+    title)."""
+    first = re.search(r"^[ \t]*(\S.*)$", text, re.M)
+    if first is None:
+        raise ArticleError("empty file (no text after front matter)")
+    first_line = _plain_line(first.group(1))
+    if given is None or "".join(first_line.split()) == "".join(given.split()):
+        return given or first_line[:MAX_FIELD_CHARS["title"]], first.end()
+    return given, 0
+
+
+def _bounded(value: str | None, field: str) -> str | None:
+    """A document's metadata field within the bounds front matter has (a document's are not refused, only cut)."""
+    value = " ".join((value or "").split())
+    return value[:MAX_FIELD_CHARS[field]] or None
+
+
+def document_article(extracted: Extracted, raw_sha256: str, relative_path: str) -> Article:
+    """An article from a document's extracted text and metadata. Without a title in its metadata, a short first line
+    is the title; a first line that is a whole paragraph (a scan of a page from the middle of a report) stays text,
+    and the title is its beginning."""
+    given = _bounded(extracted.title, "title")
+    first = _plain_line(extracted.text.lstrip().split("\n", 1)[0])
+    if given is None and (len(first) > UNTITLED_LINE_CHARS or first.endswith(("。", "！", "？", "；"))):
+        given = first[:UNTITLED_TITLE_CHARS] + "…"
+    title, body_start = _title(extracted.text, given)
+    url = _bounded(extracted.url, "url")
+    return Article(
+        id=article_id_for(relative_path),
+        path=relative_path,
+        title=title,
+        text=extracted.text,
+        body_start=body_start,
+        date=iso_date(extracted.date),
+        source=_bounded(extracted.source, "source"),
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        sha256=raw_sha256,
+        encoding="-",
+        format=extracted.format,
+        pages=tuple(extracted.pages),
+        author=_bounded(extracted.author, "author"),
+    )

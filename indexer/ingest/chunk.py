@@ -25,6 +25,8 @@ _REPORTERS = re.compile(
 # The same credit on a line of its own, as the last paragraph of a section (a very common layout).
 _CREDIT_LINE = re.compile(r"^[（(](?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)[）)]$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+# A table row as extracted documents write them (`| cell | cell |`): text, never a heading; a table is one paragraph.
+_TABLE_ROW = re.compile(r"^\|.*\|$")
 _MD_NOISE = re.compile(r"<!--.*?-->|\*\*|__")
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)\"']*|[^。！？；!?;]+")
 _CLAUSE = re.compile(r"[^，、,]*[，、,]+|[^，、,]+")
@@ -39,7 +41,7 @@ class ChunkerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version: int = 3  # 3: credit lines, trailing short lines and one-line articles kept
+    version: int = 4  # 3: credit lines, trailing short lines and one-line articles kept; 4: pages, tables
     max_chars: int = 480
     heading_max_chars: int = HEADING_MAX_CHARS
     # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
@@ -64,6 +66,7 @@ class Passage:
     region: str | None = None
     section: str | None = None
     reporters: tuple[str, ...] = ()
+    page: int | None = None  # 1-based, for passages of paged documents (PDF, multi-page scans)
 
     @property
     def id(self) -> str:
@@ -143,10 +146,11 @@ def _lines(article: Article) -> Iterator[tuple[str, int]]:
 
 def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]:
     """Classify lines into speaker lines, headlines and paragraphs; rejoin page-break cuts."""
-    markdown = article.path.lower().endswith(".md")
+    markdown = article.markdown
     section = _Section()
     paragraphs: list[_Paragraph] = []
     open_paragraph: _Paragraph | None = None
+    open_table: _Paragraph | None = None
     expect_headline = False
     heading: tuple[str, int, _Section] | None = None  # the last line taken as a heading, until text follows it
     for line, start in _lines(article):
@@ -154,6 +158,15 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
             section = _Section(headline=_MD_NOISE.sub("", _MD_HEADING.sub("", line)).strip())
             open_paragraph, expect_headline = None, False
             continue
+        if markdown and _TABLE_ROW.match(line):
+            if open_table is not None and open_table.section is section:
+                open_table.pieces.extend([("\n", start - 1), (line, start)])  # rows keep their line breaks
+            else:
+                open_table = _Paragraph(section, [(line, start)])
+                paragraphs.append(open_table)
+            open_paragraph, expect_headline, heading = None, False, None
+            continue
+        open_table = None
         text = _MD_NOISE.sub("", line).strip() if markdown else line
         if not text:
             continue
@@ -238,5 +251,6 @@ def chunk_article(article: Article, settings: ChunkerSettings) -> list[Passage]:
                 region=section.region,
                 section=section.headline,
                 reporters=tuple(section.reporters),
+                page=article.page_of(paragraph.offset(begin)),
             ))
     return passages

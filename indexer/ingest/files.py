@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ArticleError
+from .extract import DOCUMENT_SUFFIXES
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES
 # A file name's UTF-8 bytes: room for the writer's temporary name within the usual 255-byte limit.
 MAX_NAME_BYTES = 200
 
@@ -34,7 +36,7 @@ def check_file_name(name: str) -> str:
     if len(base.encode("utf-8")) > MAX_NAME_BYTES:
         raise ArticleError(f"file name too long ({len(base.encode('utf-8'))} bytes > {MAX_NAME_BYTES})")
     if Path(base).suffix.lower() not in ARTICLE_SUFFIXES:
-        raise ArticleError(f"{name}: not an article file (expected {' or '.join(ARTICLE_SUFFIXES)})")
+        raise ArticleError(f"{name}: not an article file (expected one of {', '.join(ARTICLE_SUFFIXES)})")
     return base
 
 

@@ -10,7 +10,7 @@ from ..schema import Hit, SearchResponse
 
 FORMATS = ("csv", "jsonl")
 CSV_COLUMNS = ("rank", "score", "id", "article_id", "article_title", "date", "source", "speaker", "role", "region",
-               "section", "paragraph", "text", "citation", "url", "copies_total")
+               "section", "paragraph", "page", "text", "citation", "url", "format", "original_url", "copies_total")
 # A cell starting with one of these is a formula to Excel and LibreOffice: exported text is quoted so it stays text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

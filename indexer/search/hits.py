@@ -12,7 +12,7 @@ from ..analysis.copies import CopyGroups
 from ..index.ranking import Ranking
 from ..index.store import PassageRecord
 from ..index.view import IndexView
-from ..schema import MAX_COPIES_LISTED, CopyRef, Hit, Scores
+from ..schema import MAX_COPIES_LISTED, CopyRef, Hit, Scores, original_url
 from .citation import citation
 from .highlight import highlight_html
 
@@ -67,6 +67,7 @@ def hydrate(view: IndexView, analyzer: Analyzer, page: list[tuple[int, float]], 
             **view_fields(record, Hit),
             "highlight": highlight_html(record.text, analyzer.match_spans(record.text, terms)),
             "citation": citation(record), "score": round(score, 6),
+            "original_url": original_url(record.article_id, record.format, record.page),
             "scores": Scores(keyword=keyword_ranks.get(n), semantic=semantic_ranks.get(n)),
             "copies_total": len(others[n]),
             "copies": [CopyRef(passage_id=c.id, article_id=c.article_id, article_title=c.article_title, date=c.date,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +30,7 @@ from ..schema import (
     PassageView,
     SearchResponse,
     SimilarResponse,
+    original_url,
 )
 from ..settings import DEFAULT_SEARCH, SearchSettings
 from . import browse
@@ -213,8 +215,17 @@ class Searcher:
             raise NotFound(f"no article with id {article_id!r}")
         fields, records = found
         fields["dek"] = dek(str(fields["text"]), int(str(fields.pop("body_start"))), records)
+        fields["pages"] = len(json.loads(str(fields["pages"])))
+        fields["original_url"] = original_url(article_id, str(fields["format"]))
         passages = [PassageView.model_validate(view_fields(r, PassageView)) for r in records]
         return ArticleView.model_validate({**fields, "passages": passages})
+
+    def original(self, article_id: str) -> tuple[str, str, str]:
+        """An article's file: its corpus-relative path, format and text encoding; raise NotFound for an unknown id."""
+        fields = self.view.article_fields([article_id]).get(article_id)
+        if fields is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        return str(fields["path"]), str(fields["format"]), str(fields["encoding"])
 
     def highlighter(self, query: str) -> Callable[[str], str]:
         """A function giving HTML-escaped text with the query's words marked (nothing marked for no query)."""
@@ -252,7 +263,8 @@ class Searcher:
         model = m.model
         return IndexInfo(
             index=str(self.layout.root), generation=m.generation, published_at=m.created_at, corpus=m.corpus,
-            articles=m.counts.articles, passages=m.counts.passages, segments=len(m.segments),
+            articles=m.counts.articles, formats=self.view.format_counts(), passages=m.counts.passages,
+            segments=len(m.segments),
             vectors=sum(s.vectors.count for s in self.view.segments if s.vectors) if model else None,
             model=model.name if model else None, backend=model.backend if model else None,
             engine=model.engine if model else None, fingerprint=model.fingerprint if model else None,

@@ -14,9 +14,10 @@ from ..errors import ArticleError, NotFound
 from ..index.crash import reached
 from ..index.layout import IndexLayout
 from ..index.writer import UpdateReport
-from ..ingest.article import Article, parse_article
+from ..ingest.article import Article
 from ..ingest.chunk import ChunkerSettings, chunk_article
 from ..ingest.files import check_file_name, files_with_id
+from ..ingest.reader import ArticleReader, Source
 from ..schema import ArticleInput
 from ..settings import DEFAULT_WRITER, WriterSettings
 from .build import open_writer
@@ -33,19 +34,19 @@ def add_files(corpus: Path, index_dir: Path, files: Sequence[tuple[str, bytes]],
     existing file already has (ids ignore case and compatibility forms: `Dup`, `dup`, `ＤＵＰ`) replaces it: one
     file per article on disk.
     """
+    layout = IndexLayout(index_dir)
+    names = [check_file_name(name) for name, _ in files]
+    read = ArticleReader(layout.cache_dir, settings.extract).read(
+        [Source(base, data=raw) for base, (_, raw) in zip(names, files)])
     articles: list[tuple[Path, bytes, Article]] = []
-    for name, raw in files:
-        base = check_file_name(name)
-        try:
-            article = parse_article(raw, base)
-        except ArticleError as exc:
-            raise ArticleError(f"{base}: {exc}") from exc
+    for base, (_, raw), article in zip(names, files, read):
+        if not isinstance(article, Article):
+            raise ArticleError(f"{base}: {article.reason}")
         if not chunk_article(article, ChunkerSettings()):
             raise ArticleError(f"{base}: nothing to index (no text besides headings and front matter)")
         if any(article.id == other.id for _, _, other in articles):
             raise ArticleError(f"{base}: two files of this request have the article id {article.id!r}")
         articles.append((corpus / base, raw, article))
-    layout = IndexLayout(index_dir)
     with layout.writer_lock(wait):
         writer = open_writer(layout, model, encoder=encoder, log=log, settings=settings)
         live = writer.live_articles([article.id for _, _, article in articles])

@@ -12,9 +12,9 @@ from ..errors import IndexNotFound, IndexOutdated, ModelUnavailable
 from ..index.layout import IndexLayout
 from ..index.manifest import Manifest
 from ..index.writer import IndexWriter, UpdateReport
-from ..ingest.article import read_corpus
 from ..ingest.context import ContextSettings
 from ..ingest.files import article_id_for
+from ..ingest.reader import ArticleReader
 from ..settings import DEFAULT_WRITER, WriterSettings
 
 Log = Callable[[str], None]
@@ -81,6 +81,10 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
     if not corpus.is_dir():
         raise IndexNotFound(f"corpus folder {corpus} does not exist")
     layout = IndexLayout(index_dir)
+    reader = ArticleReader(layout.cache_dir, settings.extract, progress=progress)
+    # Documents are extracted (and OCR'd) into the cache before the writer lock is taken, so writes through the API
+    # are not kept waiting for it; under the lock the corpus is read again, from the cache.
+    reader.warm(corpus)
     with layout.writer_lock(wait):
         try:
             writer = open_writer(layout, model, keyword_only=keyword_only, rebuild=rebuild, retry_default=True,
@@ -95,7 +99,7 @@ def build_index(corpus: Path, index_dir: Path, model: str | None = None, *, rebu
         if writer.base is not None and not writer.incremental and not rebuild:
             log("index settings changed (model, dictionary, tokenizer or chunker): rebuilding everything")
             rebuild = True
-        articles, skipped = read_corpus(corpus)
+        articles, skipped = reader.read_corpus(corpus)
         for entry in skipped:
             log(f"skipped {entry.path}: {entry.reason}")
         present = {a.id for a in articles} | {article_id_for(s.path) for s in skipped}

@@ -10,10 +10,11 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ..errors import ArticleError, WenkuError
+from ..errors import WenkuError
 from ..index.layout import IndexLayout
-from ..ingest.article import Article, parse_article
+from ..ingest.article import Article
 from ..ingest.files import ARTICLE_SUFFIXES, article_id_for
+from ..ingest.reader import ArticleReader, Source
 from ..schema import FileProblem
 from ..settings import DEFAULT_WRITER, WriterSettings
 from .build import build_index, open_writer
@@ -74,16 +75,15 @@ def sync_paths(corpus: Path, index_dir: Path, paths: list[str], model: str | Non
     layout = IndexLayout(index_dir)
     upserts: list[Article] = []
     failures: list[FileProblem] = []
-    deletes: list[str] = []
-    for relative in paths:
-        path = corpus / relative
-        try:
-            upserts.append(parse_article(path.read_bytes(), relative))
-        except FileNotFoundError:
-            deletes.append(article_id_for(relative))
-        except (ArticleError, OSError) as exc:
-            failures.append(FileProblem(path=relative, reason=str(exc)))
-            log(f"skipped {relative}: {exc}")
+    present = [relative for relative in paths if (corpus / relative).exists()]
+    deletes = [article_id_for(relative) for relative in paths if relative not in present]
+    reader = ArticleReader(layout.cache_dir, settings.extract)
+    for result in reader.read([Source(relative, path=corpus / relative) for relative in present]):
+        if isinstance(result, Article):
+            upserts.append(result)
+        else:
+            failures.append(result)
+            log(f"skipped {result.path}: {result.reason}")
     with layout.writer_lock(WRITER_WAIT):
         writer = open_writer(layout, model, log=log, settings=settings)
         live = writer.live_articles(deletes)
