@@ -7,9 +7,10 @@ PORT ?= 5000
 
 .PHONY: setup run build test bench-setup clean
 
+# Running needs the product only; the test tools (pytest, playwright, mypy, reportlab…) come with `make test`.
 $(BIN)/wenku: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
 setup: $(BIN)/wenku
@@ -21,11 +22,11 @@ run: build
 	$(BIN)/wenku serve --host $(HOST) --port $(PORT)
 
 # The tests also run `wenku build --ray` on a local Ray cluster: the optional extra is installed for them.
-$(VENV)/.ray-installed: $(BIN)/wenku
+$(VENV)/.test-installed: $(BIN)/wenku
 	$(BIN)/pip install --quiet -e '.[test,ray]'
 	touch $@
 
-test: setup $(VENV)/.ray-installed
+test: setup $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -5,10 +5,16 @@ Run: .venv/bin/python benchmarks/bench_documents.py [speed] [ocr] [retrieval] [-
 
 - speed: CCTV items set as 公文 PDFs (reportlab, STSong-Light through GBK-EUC-H, not embedded: as many 公文 are),
   read through the product's worker pool (2 workers, nothing cached): pages/s.
+- pdflibs: the same PDFs read by PDFium, pypdf and pdfminer.six in one process, one core: pages/s, and characters
+  that came out wrong ((cid:N), U+FFFD, private-use) against the text set in them.
 - ocr: CCTV text rendered as 150-dpi A4 pages (WenQuanYi Zen Hei, 14 pt = 29 px), clean and worn (turned up to 1°,
   blurred, speckled, JPEG 60), OCR'd through the pool: seconds a page on 2 cores, and character accuracy
   1 − edit distance / length over all pages (whitespace and character width folded); tesseract 5 (chi_sim, `--psm
   6`, one thread, two at a time) on the same pages when it is installed.
+- html: CCTV items in three page layouts (a government site, a news portal in GB2312 with share bars and
+  recommendations, a WeChat-style article of <section>s), main text found by wenku's reader, trafilatura alone,
+  readability-lxml and jusText (.venv-bench has readability): character precision and recall against the body, and
+  paragraphs kept apart.
 - retrieval: the 196 CCTV dev questions' items plus distractors (--items in all), as text, text-layer PDF, DOCX,
   web page and scanned PDF; each corpus indexed with the bundled model (the text corpus's embedding cache copied to
   the others, so only text that differs is embedded), keyword and hybrid R@1 and MRR@10 for each.
@@ -38,7 +44,7 @@ from indexer.ingest.extract.pool import Task, extract_all
 from indexer.requests import SearchRequest
 from indexer.search.evaluate import Retrieved, evaluate, load_qrels
 from indexer.search.searcher import Searcher
-from indexer.settings import ExtractSettings
+from indexer.settings import ExtractSettings, WriterSettings
 from indexer.update.build import build_index
 
 FORMATS = ("txt", "pdf", "docx", "html", "scan")
@@ -70,8 +76,11 @@ def write_format(folder: Path, fmt: str, items: list[tuple[str, str, str, list[s
         if fmt == "txt":
             (folder / f"{article_id}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n",
                                                       encoding="utf-8")
-        elif fmt == "pdf":
-            gongwen_pdf(folder / f"{article_id}.pdf", title, paragraphs)
+        elif fmt == "pdf":  # GBK-EUC-H as 公文 are set; UniGB for the few items with characters GBK lacks
+            try:
+                gongwen_pdf(folder / f"{article_id}.pdf", title, paragraphs)
+            except UnicodeEncodeError:
+                gongwen_pdf(folder / f"{article_id}.pdf", title, paragraphs, encoding="UniGB-UCS2-H")
         elif fmt == "docx":
             word_document(folder / f"{article_id}.docx", title, [(None, paragraphs)], [], header="新闻联播")
         elif fmt == "html":
@@ -100,6 +109,45 @@ def bench_speed(work: Path, items: list[tuple[str, str, str, list[str]]]) -> Non
     failed = sum(isinstance(r, str) for r in results)
     emit("documents", {"bench": "pdf_text_layer", "files": len(tasks), "pages": pages, "failed": failed,
                        "seconds": round(seconds, 2), "pages_per_s": round(pages / seconds, 1), "workers": 2})
+
+
+def bench_pdf_libraries(work: Path, items: list[tuple[str, str, str, list[str]]]) -> None:
+    import pypdfium2
+    from pdfminer.high_level import extract_text
+    from pypdf import PdfReader
+
+    folder = work / "speed"
+    if not folder.exists():
+        write_format(folder, "pdf", items)
+    paths = sorted(folder.glob("*.pdf"))
+    truth = {f"{article_id}.pdf": squeezed(title + "".join(paragraphs)) for article_id, _, title, paragraphs in items}
+
+    def pdfium(path: Path) -> tuple[int, str]:
+        document = pypdfium2.PdfDocument(str(path))
+        text = "".join(page.get_textpage().get_text_range() for page in document)
+        return len(document), text
+
+    def pypdf(path: Path) -> tuple[int, str]:
+        reader = PdfReader(str(path))
+        return len(reader.pages), "".join(page.extract_text() for page in reader.pages)
+
+    def pdfminer(path: Path) -> tuple[int, str]:
+        return len(PdfReader(str(path)).pages), extract_text(str(path))
+
+    for name, read in (("pypdfium2 (PDFium)", pdfium), ("pypdf", pypdf), ("pdfminer.six", pdfminer)):
+        read(paths[0])  # imports and first-use set-up, not timed
+        started = time.perf_counter()
+        texts = {path.name: read(path) for path in paths}
+        seconds = time.perf_counter() - started
+        pages = sum(count for count, _ in texts.values())
+        wrong = sum(len(re.findall(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]", text)) for _, text in texts.values())
+        found = 0.0
+        for file, (_, text) in texts.items():
+            got = set(squeezed(text))
+            found += sum(1 for c in set(truth[file]) if c in got) / len(set(truth[file]))
+        emit("documents", {"bench": "pdf_libraries", "library": name, "files": len(paths), "pages": pages,
+                           "pages_per_s": round(pages / seconds, 1), "wrong_characters": wrong,
+                           "distinct_characters_found": round(found / len(paths), 4), "cores": 1})
 
 
 def _tesseract(path: Path) -> str:
@@ -145,6 +193,90 @@ def accuracy(texts: list[str], truth: list[str]) -> float:
     return round(1 - errors / sum(len(squeezed(w)) for w in truth), 4)
 
 
+PORTAL_NAV = "".join(f'<li><a href="/{i}">{w}</a></li>' for i, w in enumerate("首页 新闻 财经 体育 视频 评论".split()))
+
+
+def portal_page(title: str, paragraphs: list[str], date: str, related: list[str]) -> bytes:
+    """A news portal's article page in GB2312: login bar, share bar, hot list and further reading beside it."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    links = "".join(f'<li><a href="/n/{i}.html">{t}</a></li>' for i, t in enumerate(related))
+    page = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>{title}-新闻频道
+</title><meta property="og:title" content="{title}">
+<meta property="article:published_time" content="{date}T08:00:00+08:00">
+<meta name="author" content="记者 王强"><meta property="og:site_name" content="南方网"></head>
+<body><header><nav>{PORTAL_NAV}
+</nav><div class="login"><a>登录</a> <a>注册</a></div></header>
+<main><article><h1>{title}</h1><div class="meta"><span>{date}
+</span> <span>来源：南方日报</span></div>
+<div class="article-content">{body}<div class="ad">广告</div></div></article>
+<aside><div class="share-bar">分享：<a>微信</a> <a>朋友圈</a> <a>微博</a></div><section class="hot"><h2>热门推荐</h2>
+<ol>{links}</ol></section></aside></main>
+<footer>南方网版权所有 未经授权禁止复制 <a>关于我们</a> 粤ICP备09174648号</footer>
+</body></html>"""
+    return page.encode("gb18030")
+
+
+def wechat_page(title: str, paragraphs: list[str], date: str, related: list[str]) -> bytes:
+    """A WeChat-style article: paragraphs as <section><span>, a follow prompt and reading counters after it."""
+    body = "".join(f'<section><span style="font-size:16px">{p}</span></section>' for p in paragraphs)
+    links = "".join(f"<li><a>{t}</a></li>" for t in related[:2])
+    return f"""<html><head><meta charset="utf-8"><title>{title}</title><meta property="og:title" content="{title}">
+</head><body><div id="js_content"><h2 class="rich_media_title">{title}</h2><div class="rich_media_meta_list">
+<span>江门发布</span> <em>{date}</em></div>{body}</div><div class="qr">长按识别二维码关注我们</div>
+<div class="reward">喜欢此内容的人还喜欢</div><ul>{links}</ul>
+<div>阅读原文 阅读 10万+ 在看 赞</div></body></html>""".encode()
+
+
+def bench_html(items: list[tuple[str, str, str, list[str]]]) -> None:
+    import trafilatura
+
+    from indexer.ingest.extract.web import decode_html, extract_html
+
+    def readability(raw: bytes) -> str:
+        import lxml.html
+        from readability import Document
+
+        return lxml.html.fromstring(Document(decode_html(raw)).summary()).text_content()
+
+    def justext(raw: bytes) -> str:
+        import justext as jt
+
+        paragraphs = jt.justext(decode_html(raw), jt.get_stoplist("English"), stopwords_low=0, stopwords_high=0,
+                                length_low=10, length_high=30)
+        return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+    readers = {"wenku": lambda raw: extract_html(raw).text,
+               "trafilatura": lambda raw: trafilatura.extract(decode_html(raw), favor_precision=True,
+                                                              include_tables=True) or "",
+               "readability-lxml": readability, "justext": justext}
+    layouts = {"government": lambda t, p, d, r: web_page(t, p, date=d, related=r),
+               "portal (gb2312)": portal_page, "wechat": wechat_page}
+    titles = [title for _, _, title, _ in items]
+    for reader, read in readers.items():
+        for layout, make in layouts.items():
+            precision = recall = apart = 0.0
+            for number, (_, date, title, paragraphs) in enumerate(items):
+                day = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+                try:
+                    got = read(make(title, paragraphs, day, titles[number + 1:number + 6]))
+                except ImportError:
+                    got = None
+                if got is None:
+                    break
+                want = squeezed("".join(paragraphs))
+                found = squeezed(got)
+                same = sum(b.size for b in Levenshtein.opcodes(want, found).as_matching_blocks()) if found else 0
+                precision += same / len(found) if found else 0.0
+                recall += same / len(want)
+                pieces = [squeezed(piece) for piece in re.split(r"\n\s*\n|\n", got) if piece.strip()]
+                apart += sum(squeezed(p) in pieces for p in paragraphs) / len(paragraphs)
+            else:
+                n = len(items)
+                emit("documents", {"bench": "html_main_text", "reader": reader, "layout": layout, "pages": n,
+                                   "precision": round(precision / n, 3), "recall": round(recall / n, 3),
+                                   "paragraphs_apart": round(apart / n, 3)})
+
+
 def bench_retrieval(work: Path, items: list[tuple[str, str, str, list[str]]], formats: list[str]) -> None:
     ids = {article_id for article_id, *_ in items}
     qrels = [q for q in load_qrels(DEVSETS["cctv"]) if all(r.article_id in ids for r in q.relevant)]
@@ -157,8 +289,8 @@ def bench_retrieval(work: Path, items: list[tuple[str, str, str, list[str]]], fo
             (index / "cache").mkdir(parents=True)
             shutil.copy(baseline_cache, index / "cache" / "embeddings.sqlite")
         started = time.perf_counter()
-        report = build_index(corpus, index, log=lambda _: None, progress=False,
-                             settings=build_settings())
+        report = build_index(corpus, index, log=lambda _: None,
+                             settings=WriterSettings(extract=ExtractSettings(workers=2)))
         built = time.perf_counter() - started
         searcher = Searcher.open(index)
         for mode in ("keyword", "hybrid"):
@@ -175,15 +307,9 @@ def bench_retrieval(work: Path, items: list[tuple[str, str, str, list[str]]], fo
                                "embedded": report.embedded})
 
 
-def build_settings():  # noqa: ANN201
-    from indexer.settings import WriterSettings
-
-    return WriterSettings(extract=ExtractSettings(workers=2))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("parts", nargs="*", default=["speed", "ocr", "retrieval"])
+    parser.add_argument("parts", nargs="*", default=["speed", "pdflibs", "ocr", "html", "retrieval"])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--items", type=int, default=300, help="articles in the retrieval corpus")
     parser.add_argument("--speed-items", type=int, default=60, help="PDFs for the speed run")
@@ -196,8 +322,12 @@ def main() -> None:
     items = news(args.items)
     if "speed" in args.parts:
         bench_speed(work, items[:args.speed_items])
+    if "pdflibs" in args.parts:
+        bench_pdf_libraries(work, items[:args.speed_items])
     if "ocr" in args.parts:
         bench_ocr(work, items[200:], args.ocr_pages)  # items not among the speed run's
+    if "html" in args.parts:
+        bench_html(items[100:140])
     if "retrieval" in args.parts:
         bench_retrieval(work, items, args.formats.split(","))
 

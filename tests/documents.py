@@ -65,8 +65,11 @@ def gongwen_pdf(path: Path, title: str, paragraphs: Sequence[str], *, encoding: 
 
     furniture()
     pdf.setFont(font, 22)
-    pdf.drawCentredString(width / 2, height - 100, encode(title))
-    top = height - 150
+    title_lines = [title[begin:begin + 20] for begin in range(0, len(title), 20)] or [""]
+    for number, piece in enumerate(title_lines):  # a long title wraps, centred, as 公文 titles are set
+        # (centred by hand: reportlab measures a GBK-encoded string byte by byte)
+        pdf.drawString((width - 22 * len(piece)) / 2, height - 100 - number * 30, encode(piece))
+    top = height - 150 - (len(title_lines) - 1) * 30
     for paragraph in paragraphs:
         text = "\u3000\u3000" + paragraph
         for begin in range(0, len(text), LINE_CHARS):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import quiet
+from documents import gongwen_pdf
 
 from indexer.errors import ArticleError, NotFound
 from indexer.index.layout import IndexLayout
@@ -143,6 +144,14 @@ def test_watch_indexes_files_once_written_and_drops_deleted_ones(corpus: Path, t
         assert wait_for(lambda: "slow" not in ids_found(Searcher.open(index), "海上风电装备", "keyword"))
         (corpus / "broken.txt").write_bytes(b"\x00\x00binary")
         assert wait_for(lambda: any(f.path == "broken.txt" for f in Searcher.open(index).info().failed))
+        # Documents too: a PDF dropped in is extracted and indexed with its pages, a broken one listed
+        paragraph = "海上风电装备产业园二期今天开工建设，总投资四十亿元。"
+        gongwen_pdf(corpus / "notice.pdf", "关于海上风电的通知", [paragraph] * 3)
+        assert wait_for(lambda: "notice" in ids_found(Searcher.open(index), "海上风电装备产业园二期", "keyword"))
+        assert Searcher.open(index).article("notice").format == "pdf"
+        (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
+        assert wait_for(lambda: any(f.path == "broken.pdf" and "not a readable PDF" in f.reason
+                                    for f in Searcher.open(index).info().failed))
     finally:
         stop.set()
         watcher.join(timeout=30)

@@ -102,6 +102,18 @@ def _title(text: str, given: str | None) -> tuple[str, int]:
     return given, 0
 
 
+def _after_title_line(text: str, title: str, within: int = 5) -> int:
+    """Where the body starts when the title is printed a few lines down (under a 公文's banner, 江门市人民政府文件):
+    after that line, so the title is not a passage and the lines above it are the article's dek; else 0."""
+    wanted = "".join(title.split())
+    for number, line in enumerate(re.finditer(r"^[ \t]*(\S.*)$", text, re.M)):
+        if number >= within:
+            break
+        if "".join(_plain_line(line.group(1)).split()) == wanted:
+            return line.end()
+    return 0
+
+
 def _bounded(value: str | None, field: str) -> str | None:
     """A document's metadata field within the bounds front matter has (a document's are not refused, only cut)."""
     value = " ".join((value or "").split())
@@ -117,6 +129,8 @@ def document_article(extracted: Extracted, raw_sha256: str, relative_path: str) 
     if given is None and (len(first) > UNTITLED_LINE_CHARS or first.endswith(("。", "！", "？", "；"))):
         given = first[:UNTITLED_TITLE_CHARS] + "…"
     title, body_start = _title(extracted.text, given)
+    if body_start == 0 and given is not None:
+        body_start = _after_title_line(extracted.text, given)
     url = _bounded(extracted.url, "url")
     return Article(
         id=article_id_for(relative_path),
@@ -127,7 +141,9 @@ def document_article(extracted: Extracted, raw_sha256: str, relative_path: str) 
         date=iso_date(extracted.date),
         source=_bounded(extracted.source, "source"),
         url=url if url and url.startswith(("http://", "https://")) else None,
-        sha256=raw_sha256,
+        # What a build compares to see a change: the bytes and the extractors that read them, so a better extractor
+        # reaches the index at the next build, not only at a rebuild.
+        sha256=hashlib.sha256(f"{raw_sha256} {sorted(extracted.engines.items())}".encode()).hexdigest(),
         encoding="-",
         format=extracted.format,
         pages=tuple(extracted.pages),

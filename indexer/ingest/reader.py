@@ -116,13 +116,6 @@ class ArticleReader:
         assert isinstance(result, Extracted)
         return document_article(result, sha, name)
 
-    def read_one(self, name: str, data: bytes) -> Article:
-        """One file's bytes as an article; raise ArticleError with the reason when it cannot be one."""
-        result = self.read([Source(name, data=data)])[0]
-        if isinstance(result, FileProblem):
-            raise ArticleError(result.reason)
-        return result
-
     def warm(self, corpus: Path) -> None:
         """Extract the corpus's documents that are not in the cache yet (into the cache)."""
         if self.cache_dir is None:

@@ -37,13 +37,15 @@ class Extracted(BaseModel):
 
 
 class Line(NamedTuple):
-    """A line of text on a page and its box (y grows downward; any unit, the same for every line of a page)."""
+    """A line of text on a page and its box (y grows downward; any unit, the same for every line of a page), and its
+    font size when the page says (a PDF's text layer; 0 for OCR, whose boxes vary with the characters in them)."""
 
     text: str
     x0: float
     y0: float
     x1: float
     y1: float
+    size: float = 0.0
 
 
 class PageLines(NamedTuple):

@@ -12,7 +12,7 @@ from .document import Extracted, PageLines, TextBuilder
 from .ocr import Ocr, engine_version
 from .paragraphs import write_pages
 
-VERSION = "1"
+VERSION = "2"  # 2: paragraph ends need a sentence end or a clearly short line
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
 

@@ -4,6 +4,7 @@ their boxes, pages turned upright first (90°, 180° and 270° scans and photos)
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from .document import Line, PageLines, clean, join_lines
 if TYPE_CHECKING:
     from PIL import Image
 
-VERSION = "1"
+VERSION = "2"  # 2: no line-by-line direction flips; Chinese quotes
 # Detection runs on the page scaled to this longest side (text lines of a 150-dpi page stay ~16 px high); boxes are
 # mapped back and recognition reads crops of the full-resolution page (benchmarks/README.md, "OCR").
 DETECT_SIDE = 960
@@ -25,6 +26,7 @@ MIN_SCORE = 0.5
 # (the direction classifier's "180") is turned over.
 TALL = 1.5
 UPSIDE_DOWN_SHARE = 0.6
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def engine_version(settings: ExtractSettings) -> str:
@@ -89,13 +91,31 @@ class Ocr:
         image, boxes = self._upright(image)
         pieces: list[tuple[np.ndarray, str]] = []
         if boxes:
-            crops = self._crops(image, boxes)
-            crops, _, _ = self.engine.text_cls(crops)  # single lines printed upside down
-            results, _ = self.engine.text_rec(crops)
+            # No line-by-line direction check once the page is upright: on clean print the classifier calls one line
+            # in twenty "upside down" and that line is lost (benchmarks/README.md, "OCR").
+            results, _ = self.engine.text_rec(self._crops(image, boxes))
             pieces = [(box, clean(text)) for box, (text, score) in zip(boxes, results)
                       if score >= MIN_SCORE and clean(text)]
         height, width = image.shape[:2]
-        return PageLines(_lines(pieces), float(width), float(height))
+        return PageLines(_chinese_quotes(_lines(pieces)), float(width), float(height))
+
+
+def _chinese_quotes(lines: list[Line]) -> list[Line]:
+    """ASCII double quotes on a Chinese page as the “” they were printed as (the recogniser has one glyph for all
+    three), opening and closing in turn through the page."""
+    opened = False
+    fixed: list[Line] = []
+    for line in lines:
+        if '"' not in line.text or not _CJK.search(line.text):
+            fixed.append(line)
+            continue
+        characters = []
+        for char in line.text:
+            if char == '"':
+                char, opened = ("”", False) if opened else ("“", True)
+            characters.append(char)
+        fixed.append(line._replace(text="".join(characters)))
+    return fixed
 
 
 def _size(box: np.ndarray) -> tuple[float, float]:

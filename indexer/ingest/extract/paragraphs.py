@@ -74,20 +74,26 @@ class _Geometry:
     def __init__(self, lines: Sequence[Line], width: float) -> None:
         heights = [line.y1 - line.y0 for line in lines if line.y1 > line.y0] or [width / 40]
         self.char = statistics.median(heights)
+        self.size = statistics.median([line.size for line in lines])  # the text's font size (0: not known)
         lefts = sorted(line.x0 for line in lines)
-        rights = sorted(line.x1 for line in lines)
+        rights = sorted(line.x1 for line in lines if line.x1 <= width) or sorted(line.x1 for line in lines)
         # Most lines start at the left edge and run to the right one; indented first lines and short last ones
         # are the exceptions, so the edges are taken from the bulk, not the extremes.
         self.left = lefts[len(lefts) // 4] if lefts else 0.0
         self.right = rights[len(rights) * 3 // 4] if rights else width
-        gaps = [b.y0 - a.y1 for a, b in zip(lines, lines[1:]) if b.y0 > a.y1 - self.char / 2]
-        self.gap = statistics.median(gaps) if gaps else self.char / 2
+        # Line pitch from bottom to bottom: a line of small glyphs (a lone 。) sits low, so the space between boxes
+        # would look like a blank line.
+        pitches = [b.y1 - a.y1 for a, b in zip(lines, lines[1:]) if b.y1 > a.y1]
+        self.pitch = statistics.median(pitches) if pitches else 1.5 * self.char
 
     def indented(self, line: Line) -> bool:
         return line.text[:1] in ("\u3000", "\t") or line.text.startswith("  ") or line.x0 - self.left > 1.2 * self.char
 
     def short(self, line: Line) -> bool:
         return self.right - line.x1 > 1.5 * self.char
+
+    def much_shorter(self, line: Line) -> bool:
+        return line.x1 - self.left < 0.7 * (self.right - self.left)
 
     def centred(self, line: Line) -> bool:
         middle = (self.left + self.right) / 2
@@ -98,14 +104,19 @@ class _Geometry:
 def _breaks_before(previous: Line, line: Line, page: _Geometry) -> bool:
     """Whether `line` starts a new paragraph after `previous` on the same page."""
     text = line.text.strip()
-    if page.indented(line) or page.centred(line) or page.centred(previous):
+    blank_line = line.y1 - previous.y1 > page.pitch + 0.6 * page.char
+    if bool(line.size) and line.size == previous.size and line.size > 1.1 * page.size:
+        return blank_line  # a title set larger than the text runs on over its (centred) lines
+    if page.indented(line) or page.centred(line) or page.centred(previous):  # a centred line is a heading
         return True
-    if page.short(previous):  # the previous line stopped before the margin: its paragraph (or heading) ended
+    if page.short(previous) and (_TERMINAL.search(previous.text.strip()) or page.much_shorter(previous)):
+        # The previous line stopped before the margin at a sentence's end, or well before it (a heading): its
+        # paragraph ended. A line a little short without an end is one of narrow characters (digits, Latin).
         return True
-    if line.y0 - previous.y1 > page.gap + 0.6 * page.char:  # a blank line's worth of space
+    if blank_line:  # a blank line's worth of space
         return True
-    size, before = line.y1 - line.y0, previous.y1 - previous.y0
-    if max(size, before) > 0 and abs(size - before) > 0.3 * max(size, before):  # another font size
+    size, before = line.size, previous.size
+    if size and before and abs(size - before) > 0.1 * max(size, before):  # another font size (2号 22 pt, 3号 16)
         return True
     return bool(_ITEM.match(text)) and bool(_TERMINAL.search(previous.text.strip()))
 

@@ -4,6 +4,7 @@ the right characters), pages without one or with garbled text OCR'd, paragraphs 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from ...errors import ArticleError
@@ -12,7 +13,7 @@ from .document import Extracted, Line, PageLines, TextBuilder
 from .ocr import Ocr, engine_version
 from .paragraphs import write_pages
 
-VERSION = "1"
+VERSION = "2"  # 2: paragraph ends need a sentence end or a clearly short line
 # A text layer is garbled when more than this share of its characters is replacement, private-use or control
 # characters, or when it reads as Latin-1 mojibake (accented letters, hardly any Chinese).
 GARBLED_SHARE = 0.05
@@ -39,7 +40,9 @@ def garbled(text: str) -> bool:
 
 
 def _text_lines(page: object) -> tuple[PageLines, str]:
-    """A page's text layer as lines with boxes (top-down coordinates, in points), and its raw text."""
+    """A page's text layer as lines with boxes (top-down coordinates, in points) and font sizes, and its raw text."""
+    import pypdfium2.raw as pdfium_c
+
     textpage = page.get_textpage()  # type: ignore[attr-defined]
     count = textpage.count_chars()
     text = textpage.get_text_range() if count else ""
@@ -47,13 +50,16 @@ def _text_lines(page: object) -> tuple[PageLines, str]:
     lines: list[Line] = []
     chars: list[str] = []
     boxes: list[tuple[float, float, float, float]] = []
+    sizes: list[float] = []
 
     def flush() -> None:
         if boxes:
+            size = sorted(sizes)[len(sizes) // 2] if sizes else 0.0  # the line's usual font size
             lines.append(Line("".join(chars), min(b[0] for b in boxes), height - max(b[3] for b in boxes),
-                              max(b[2] for b in boxes), height - min(b[1] for b in boxes)))
+                              max(b[2] for b in boxes), height - min(b[1] for b in boxes), size))
         chars.clear()
         boxes.clear()
+        sizes.clear()
 
     for index in range(min(count, len(text))):
         char = text[index]
@@ -66,6 +72,7 @@ def _text_lines(page: object) -> tuple[PageLines, str]:
         chars.append(char)
         if not char.isspace() and box[2] > box[0]:
             boxes.append(box)
+            sizes.append(float(pdfium_c.FPDFText_GetFontSize(textpage.raw, index)))
     flush()
     textpage.close()
     return PageLines(lines, float(width), float(height)), text
@@ -83,13 +90,15 @@ def _title(first: PageLines) -> str | None:
         line.text.strip()) and first.height * 0.08 < line.y1]
     if len(lines) < 2:
         return None
-    sizes = sorted(line.y1 - line.y0 for line in lines)
-    median, largest = sizes[len(sizes) // 2], sizes[-1]
-    if largest < 1.15 * median:
+    by_characters: Counter[float] = Counter()
+    for line in lines:
+        by_characters[line.size] += len(line.text)
+    text_size, largest = by_characters.most_common(1)[0][0], max(by_characters)  # the size most text is set in
+    if largest < 1.15 * text_size:
         return None
     chosen: list[str] = []
     for line in lines:
-        if line.y1 - line.y0 >= 0.95 * largest:
+        if line.size >= 0.95 * largest:
             chosen.append(line.text.strip())
         elif chosen:
             break

@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ...errors import ArticleError
 from ...settings import ExtractSettings
 from .document import Extracted
 
 Progress = Callable[[int], None]
+# How long a new worker may take to start (Python, the extractors' imports) before its first file's time begins.
+STARTUP_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,20 @@ class _Worker:
         self.input, self.output = self.process.stdin, self.process.stdout
         self.pending = bytearray()  # what was read of a message not yet complete
         self.task: int | None = None
-        self.started = 0.0
+        self.deadline = 0.0  # when the current file's time is up
 
-    def send(self, number: int, task: Task) -> None:
-        self.task, self.started = number, time.monotonic()
+    def send(self, number: int, task: Task, seconds: float) -> None:
+        # Until the worker says it has started the file, the time that runs is its start-up's (see `start`).
+        self.task, self.deadline = number, time.monotonic() + STARTUP_SECONDS + seconds
         try:
             self.input.write(json.dumps({"task": number, "path": task.path, "suffix": task.suffix}).encode() + b"\n")
             self.input.flush()
         except OSError:
             pass  # it died before taking the task: receive() reports it
+
+    def start(self, seconds: float) -> None:
+        """The worker began the file: it has `seconds` from now."""
+        self.deadline = time.monotonic() + seconds
 
     def receive(self) -> list[tuple[str, int, object]] | None:
         """The messages the worker has written, or None when it has gone (crashed or killed).
@@ -99,10 +105,10 @@ def extract_all(tasks: Sequence[Task], settings: ExtractSettings, pages: Progres
     try:
         for worker in workers:
             number = waiting.pop()
-            worker.send(number, tasks[number])
+            worker.send(number, tasks[number], settings.max_seconds)
         while any(w.task is not None for w in workers):
             busy = [w for w in workers if w.task is not None]
-            deadline = min(w.started for w in busy) + settings.max_seconds
+            deadline = min(w.deadline for w in busy)
             ready, _, _ = select.select([w.output for w in busy], [], [], max(0.0, deadline - time.monotonic()))
             for worker in busy:
                 task = worker.task
@@ -115,12 +121,14 @@ def extract_all(tasks: Sequence[Task], settings: ExtractSettings, pages: Progres
                         finished = (task, _crashed(worker.process.returncode, settings))
                         worker = _replace(workers, worker, settings, threads)
                     for kind, number, body in messages or []:
-                        if kind == "pages":
+                        if kind == "started":
+                            worker.start(settings.max_seconds)
+                        elif kind == "pages":
                             if pages is not None:
                                 pages(int(str(body)))
                         else:  # a worker holds one task at a time: its answer is the last message
                             finished = (number, Extracted.model_validate(body) if kind == "done" else str(body))
-                elif time.monotonic() - worker.started >= settings.max_seconds:
+                elif time.monotonic() >= worker.deadline:
                     finished = (task, f"took longer than {settings.max_seconds:g} s to read (the limit; raise it "
                                       "with --max-seconds)")
                     worker = _replace(workers, worker, settings, threads, kill=True)
@@ -129,7 +137,7 @@ def extract_all(tasks: Sequence[Task], settings: ExtractSettings, pages: Progres
                 worker.task = None
                 if waiting:
                     number = waiting.pop()
-                    worker.send(number, tasks[number])
+                    worker.send(number, tasks[number], settings.max_seconds)
                 yield finished
     finally:
         for worker in workers:
@@ -150,12 +158,3 @@ def _crashed(returncode: int | None, settings: ExtractSettings) -> str:
         return (f"the extractor crashed on it (signal {-returncode}: a damaged file, or one needing more than "
                 f"{settings.max_memory_mb} MB)")
     return f"the extractor stopped on it (exit code {returncode})"
-
-
-def extract_one(task: Task, settings: ExtractSettings) -> Extracted:
-    """One document through a worker of its own; raise ArticleError with the reason it could not be read."""
-    for _, result in extract_all([task], settings):
-        if isinstance(result, str):
-            raise ArticleError(result)
-        return result
-    raise ArticleError("nothing was extracted")

@@ -15,7 +15,7 @@ from ...errors import ArticleError
 from ..decode import decode_bytes
 from .document import Extracted, TextBuilder, clean
 
-VERSION = "1"
+VERSION = "2"  # 2: short blocks inside the article kept
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 # Elements that lay text out as blocks (anything else is inline, part of the block around it).
@@ -30,6 +30,7 @@ _SOURCE = re.compile(r"来源[：:]\s*([^\s|｜/，,。]{2,30})")
 _BOILERPLATE = re.compile(r"长按(识别)?二维码|扫一?扫|关注我们|点击(上方|下方|蓝字)|喜欢此内容|阅读原文|在看|分享到|"
                           r"责任编辑|【字体|打印本页|关闭窗口|上一篇|下一篇|相关(阅读|新闻|链接)|返回顶部|版权所有")
 BOILERPLATE_MAX_CHARS = 40
+ANCHOR_CHARS = 15
 _ISO_DAY = re.compile(r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 _META_TITLE = ("articletitle", "og:title", "title")
 _META_DATE = ("pubdate", "publishdate", "article:published_time", "firstpublishedtime", "publish_date", "date")
@@ -94,8 +95,21 @@ def write_blocks(blocks: list[tuple[str, Any]], builder: TextBuilder, title: str
     if main is None:
         stretch = blocks
     else:
-        kept = [i for i, (kind, value) in enumerate(blocks) if kind == "p" and _squeezed(value) in main]
-        stretch = blocks[kept[0]:kept[-1] + 1] if kept else []
+        # The article's stretch runs between blocks of main text long enough not to match it by accident (新闻, a
+        # navigation link, is in any text that mentions 新闻联播).
+        kept = [i for i, (kind, value) in enumerate(blocks)
+                if kind == "p" and len(_squeezed(value)) >= ANCHOR_CHARS and _squeezed(value) in main]
+        first, last = (kept[0], kept[-1]) if kept else (0, -1)
+
+        def main_text(i: int) -> bool:  # a block of main text however short (a closing one-line paragraph)
+            kind, value = blocks[i]
+            return kind == "p" and _squeezed(value) in main and not _BOILERPLATE.search(value)
+
+        while kept and first > 0 and main_text(first - 1):
+            first -= 1
+        while kept and last + 1 < len(blocks) and main_text(last + 1):
+            last += 1
+        stretch = blocks[first:last + 1]
     for kind, value in stretch:
         if kind == "table":
             rows = [[cell.text_content() for cell in row if cell.tag in ("td", "th")] for row in value.iter("tr")]
@@ -105,7 +119,9 @@ def write_blocks(blocks: list[tuple[str, Any]], builder: TextBuilder, title: str
         elif kind in _HEADINGS:
             if title is None or _squeezed(value) != _squeezed(title):
                 builder.heading(value, _HEADINGS[kind])
-        elif main is None or _squeezed(value) in main:
+        elif main is None or _squeezed(value) in main or len(value.strip()) <= BOILERPLATE_MAX_CHARS:
+            # A short block between two pieces of main text is the article's (a subheading, a one-line paragraph
+            # that a precision-minded extractor leaves out) unless it reads as page furniture.
             for line in value.split("\n"):
                 if main is None or len(line.strip()) > BOILERPLATE_MAX_CHARS or not _BOILERPLATE.search(line):
                     builder.paragraph(line)

@@ -1,6 +1,7 @@
 """An extraction worker: `python -m indexer.ingest.extract.worker SETTINGS_JSON` reads one JSON task per line on
-stdin ({"task", "path", "suffix"}) and answers JSON lines on stdout: {"kind": "pages" | "done" | "failed", "task",
-"body"}. Its address space is capped, so a file that needs too much memory fails alone."""
+stdin ({"task", "path", "suffix"}) and answers JSON lines on stdout ({"kind", "task", "body"}): "started" when it
+begins a file, "pages" as it reads them, then "done" or "failed". Its address space is capped, so a file that needs
+too much memory fails alone."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def serve(settings: ExtractSettings, tasks: IO[str], answers: IO[str]) -> None:
     for line in tasks:
         request = json.loads(line)
         number = int(request["task"])
+        answer("started", number, None)  # the file's time starts now, not while the worker was starting up
         try:
             result = extract_file(request["path"], request["suffix"], settings, ocr,
                                   lambda pages, number=number: answer("pages", number, pages))  # type: ignore[misc]
