@@ -238,3 +238,14 @@ def test_a_new_extractor_version_reaches_the_index_at_the_next_build() -> None:
     # What a build compares: the same bytes read by another extractor version are a change (re-indexed), by the
     # same version not (unchanged, costs nothing).
     assert old.sha256 != new.sha256 and new.sha256 == again.sha256
+
+
+def test_a_multi_page_tiff_is_ocrd_page_by_page(tmp_path: Path) -> None:
+    first, second = render_page(SCAN_PAGES[0]), render_page(SCAN_PAGES[1])
+    first.save(tmp_path / "fax.tif", save_all=True, append_images=[second], compression="tiff_deflate")
+    article = ArticleReader(None).read([Source("fax.tif", path=tmp_path / "fax.tif")])[0]
+    assert isinstance(article, Article) and article.format == "image" and len(article.pages) == 2
+    second_page = article.text[article.pages[1]:]
+    assert similarity(second_page, "".join(SCAN_PAGES[1])) >= 0.97
+    passages = chunk_article(article, ChunkerSettings())
+    assert [p.page for p in passages] == [1, 1, 1, 2, 2]
