@@ -330,6 +330,8 @@ BROKEN = {  # file: what the reason must say
     "blank.pdf": "no text on any page",
     "nomain.html": "no main text",
     "truncated.png": "not a readable image",
+    "corrupt.epub": "not a readable EPUB",
+    "empty-book.epub": "not a readable EPUB",
 }
 GOOD = {"gongwen.pdf", "unigb.pdf", "scan.pdf", "garbled.pdf", "turned.png", "upside-down.jpg", "report.docx",
         "news.html", "gbk.htm", "book.epub", "note.txt"}
@@ -359,6 +361,9 @@ def write_documents(folder: Path) -> Path:
     zip_bomb_docx(folder / "bomb.docx", 600 << 20)
     pixel_bomb_png(folder / "bomb.png")
     (folder / "truncated.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    (folder / "corrupt.epub").write_bytes(b"PK\x03\x04" + b"\x00not a book" * 50)
+    with zipfile.ZipFile(folder / "empty-book.epub", "w") as book:  # a zip without the EPUB container file
+        book.writestr("mimetype", "application/epub+zip")
     long_pdf(folder / "long.pdf", 2000)
     blank_pdf(folder / "blank.pdf", pages=2)
     (folder / "nomain.html").write_bytes("<html><body><ul><li><a href='/'>首页</a></li><li><a href='/x'>新闻</a></li>"
