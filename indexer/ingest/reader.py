@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +17,9 @@ from ..settings import DEFAULT_EXTRACT, ExtractSettings
 from .article import Article, document_article, parse_article
 from .extract import kind_of, versions
 from .extract.cache import ExtractionCache
+from .extract.document import Extracted
 from .extract.pool import Task, extract_all
 from .files import TEXT_SUFFIXES, iter_article_files
-
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -46,28 +45,47 @@ class ArticleReader:
         self.cache_dir = cache_dir
         self.settings = settings
         self.progress = progress
+        # Documents hashed by this reader, by (path, size, mtime): a build's locked read after its warm-up pass
+        # reads no document again.
+        self._hashes: dict[tuple[str, int, int], str] = {}
 
     def read(self, sources: Sequence[Source]) -> list[Article | FileProblem]:
         """Each source as an article, or as the problem that kept it out, in the order given."""
         results: list[Article | FileProblem | None] = [None] * len(sources)
         documents: list[tuple[int, str, bytes | None]] = []  # (position, sha256, bytes when not on disk)
         for position, source in enumerate(sources):
+            text = Path(source.name).suffix.lower() in TEXT_SUFFIXES
             try:
+                if not text and source.path is not None:
+                    documents.append((position, self._sha256(source.path), None))
+                    continue
                 raw = source.read()
             except OSError as exc:
                 results[position] = FileProblem(path=source.name, reason=f"unreadable: {exc.strerror or exc}")
                 continue
-            if Path(source.name).suffix.lower() in TEXT_SUFFIXES:
+            if text:
                 try:
                     results[position] = parse_article(raw, source.name)
                 except ArticleError as exc:
                     results[position] = FileProblem(path=source.name, reason=str(exc))
                 continue
-            documents.append((position, hashlib.sha256(raw).hexdigest(), None if source.path else raw))
+            documents.append((position, hashlib.sha256(raw).hexdigest(), raw))
         if documents:
             self._extract(sources, documents, results)
         assert all(r is not None for r in results)
         return [r for r in results if r is not None]
+
+    def _sha256(self, path: Path) -> str:
+        """A document file's SHA-256, hashed once per reader while its size and mtime hold."""
+        status = path.stat()
+        key = (str(path), status.st_size, status.st_mtime_ns)
+        if key not in self._hashes:
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            self._hashes[key] = digest.hexdigest()
+        return self._hashes[key]
 
     def _extract(self, sources: Sequence[Source], documents: list[tuple[int, str, bytes | None]],
                  results: list[Article | FileProblem | None]) -> None:
@@ -111,8 +129,6 @@ class ArticleReader:
     def _outcome(name: str, sha: str, result: object) -> Article | FileProblem:
         if isinstance(result, str):
             return FileProblem(path=name, reason=result)
-        from .extract.document import Extracted
-
         assert isinstance(result, Extracted)
         return document_article(result, sha, name)
 

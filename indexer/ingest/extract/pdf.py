@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from ...dates import iso_date
 from ...errors import ArticleError
 from ...settings import ExtractSettings
 from .document import Extracted, Line, PageLines, TextBuilder
@@ -116,9 +117,9 @@ def _printed_date(pages: list[PageLines]) -> str | None:
     """The date printed on its own line near the end (a 公文's 成文日期: 2023年3月1日)."""
     for page in reversed(pages[-2:]):
         for line in reversed(page.lines[-12:]):
-            match = _PRINTED_DATE.match("".join(line.text.split()))
-            if match and 1 <= int(match[2]) <= 12 and 1 <= int(match[3]) <= 31:
-                return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
+            printed = "".join(line.text.split())
+            if _PRINTED_DATE.match(printed) and iso_date(printed):
+                return iso_date(printed)
     return None
 
 

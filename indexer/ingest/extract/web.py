@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ...dates import iso_date
 from ...errors import ArticleError
 from ..decode import decode_bytes
 from .document import Extracted, TextBuilder, clean
@@ -143,10 +144,9 @@ def _meta(root: Any) -> dict[str, str]:
 
 
 def _iso_day(value: str | None) -> str | None:
+    """The first day named in a metadata value (发布时间：2024-05-31 10:30), as ISO; None unless a real date."""
     match = _ISO_DAY.search(value or "")
-    if not match or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[3]) <= 31:
-        return None
-    return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
+    return iso_date(match.group(0)) if match else None
 
 
 def extract_html(raw: bytes) -> Extracted:
