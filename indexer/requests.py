@@ -112,9 +112,11 @@ class SearchRequest(Filters):
 
     @field_validator("q")
     @classmethod
-    def _query_text(cls, value: str) -> str:
+    def _query_text(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
-        if not value:
+        # No words but a filter (speaker=王海洋, or q=speaker:王海洋): that filter's passages, newest first.
+        filtered = any(info.data.get(name) for name in (*FILTER_NAMES, "date_from", "date_to"))
+        if not value and not filtered:
             raise ValueError("query is empty")
         if len(value) > MAX_QUERY_CHARS:
             raise ValueError(f"query is {len(value)} characters; the limit is {MAX_QUERY_CHARS}")

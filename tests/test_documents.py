@@ -71,8 +71,11 @@ def test_pdf_passages_carry_their_page_and_the_speaker_sections_of_the_text(docu
     # 5 lines a page: the second paragraph runs from page 1 onto page 2 and is one passage
     assert any(squeezed(p.text) == squeezed(PARAGRAPHS[1]) for p in passages)
     spoken = [p for p in passages if p.speaker]
-    assert {p.speaker for p in spoken} == {"李晓明"} and spoken[0].role == "江门市发展和改革局局长"
-    assert squeezed(spoken[0].text) == squeezed(PARAGRAPHS[4])
+    # reported speech first (市发展改革局局长李晓明表示，…), then the speaker heading's section
+    assert {p.speaker for p in spoken} == {"李晓明"}
+    assert [spoken[0].role, spoken[-1].role] == ["市发展改革局局长", "江门市发展和改革局局长"]
+    assert squeezed(spoken[0].text) == squeezed(PARAGRAPHS[1])
+    assert squeezed(spoken[1].text) == squeezed(PARAGRAPHS[4])  # the heading's section starts after it
 
 
 def test_pdf_in_a_unicode_cmap_reads_too(documents: dict) -> None:

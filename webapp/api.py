@@ -27,7 +27,7 @@ from indexer.update.articles import add_files, markdown_file, remove_articles
 
 from .holder import current_holder, current_searcher
 from .openapi import openapi_document
-from .params import SINGLE, search_values
+from .params import SINGLE, search_values, unknown_parameters
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ def _int_arg(name: str, default: int) -> int:
 SEARCH_PARAMETERS = (*SINGLE, *FILTER_NAMES)
 
 
-def _search(values: dict[str, object], fmt: str | None) -> Response:
+def _search(values: dict[str, object], fmt: str | None, warnings: list[str] | None = None) -> Response:
     """Run a search from raw values: JSON with facets, or the results exported as CSV or JSON Lines."""
     if fmt in (None, "", "json"):
-        return jsonify(current_searcher().search(SearchRequest.parse(**{"q": "", **values})).model_dump())
+        response = current_searcher().search(SearchRequest.parse(**{"q": "", **values}))
+        response.warnings.extend(warnings or [])
+        return jsonify(response.model_dump())
     if fmt not in FORMATS:
         raise QueryError(f"format: must be one of json, {', '.join(FORMATS)}")
     search_request = ExportRequest.parse(**{"q": "", **values})
@@ -65,7 +67,8 @@ def _search(values: dict[str, object], fmt: str | None) -> Response:
 @api.get("/search")
 def search() -> Response:
     """Ranked passages for a query: the CLI's JSON contract plus facets (or an export, with `format`)."""
-    return _search(search_values(request.args), request.args.get("format"))
+    return _search(search_values(request.args), request.args.get("format"),
+                   unknown_parameters(request.args, (*SEARCH_PARAMETERS, "format")))
 
 
 @api.post("/search")

@@ -41,6 +41,11 @@ _WARNINGS = [
      "语义检索不可用（{0}），按共同关键词查找相似段落。"),
     (re.compile(r"semantic_ratio applies to hybrid mode; ignored in (\w+) mode"), "语义比重只用于混合检索，已忽略。"),
     (re.compile(r"the query has no searchable words for keyword matching"), "查询中没有可用于关键词匹配的词。"),
+    (re.compile(r"unknown parameter ignored: (\S+) \(did you mean (\w+)\?\)"),
+     "网址中的参数“{0}”无法识别，已忽略（是否要用“{1}”？）。"),
+    (re.compile(r"unknown parameter ignored: (\S+)"), "网址中的参数“{0}”无法识别，已忽略。"),
+    (re.compile(r"the phrase “(.*)” was checked in its (\d+) best keyword matches only"),
+     "短语“{0}”只在关键词最相关的 {1} 个段落中核对。"),
 ]
 
 

@@ -14,7 +14,7 @@ from indexer.schema import SearchResponse
 from . import messages
 from .errors import page_message
 from .holder import current_holder
-from .params import search_values
+from .params import SINGLE, search_values, unknown_parameters
 
 pages = Blueprint("pages", __name__)
 
@@ -102,14 +102,15 @@ def search() -> tuple[str, int] | str:
     context["default_ratio"] = searcher.fusion.semantic_ratio
     if context["mode"] not in MODES:
         context["mode"] = "hybrid"
-    if not q.strip():
+    if not q.strip() and not any(context["filters"].values()):
         return render_template("search.html", **context)
     try:
         response: SearchResponse = searcher.search(SearchRequest.parse(
-            **{**values, "k": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}))
+            **{"q": "", **values, "k": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}))
     except QueryError as exc:
         context["error"] = messages.query_error(str(exc))
         return render_template("search.html", **context), 400
+    response.warnings.extend(unknown_parameters(request.args, (*SINGLE, *FILTER_NAMES, "page")))
     context["response"] = response
     context["mode"] = response.mode  # the mode actually used: keyword when semantic search is unavailable
     context["pages"] = max(1, -(-min(response.total, 10_000) // PAGE_SIZE))

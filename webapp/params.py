@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from werkzeug.datastructures import MultiDict
 
 from indexer.requests import FILTER_NAMES
@@ -17,3 +20,16 @@ def search_values(args: MultiDict[str, str], single: tuple[str, ...] = SINGLE) -
         if chosen:
             values[name] = chosen
     return values
+
+
+def unknown_parameters(args: MultiDict[str, str], known: Iterable[str]) -> list[str]:
+    """A warning for each query parameter the request does not know (a typo such as spekaer= would silently widen
+    the search), naming the parameter it most resembles."""
+    names = sorted(set(known))
+    warnings = []
+    for name in dict.fromkeys(args.keys()):
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(f"unknown parameter ignored: {name[:40]}{hint}")
+    return warnings

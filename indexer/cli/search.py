@@ -42,7 +42,10 @@ from .common import (
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @handle_errors
 def search(query: str, index_dir: Path, model: str | None, fmt: str, as_json: bool, **params: Any) -> None:
-    """Search the index and print ranked passages."""
+    """Search the index and print ranked passages.
+
+    QUERY may say who and how: speaker:王海洋 (also region:, source:), "an exact phrase" in quotes, -word to leave
+    passages out. A QUERY of filters only (or '' with --speaker) lists their passages, newest first."""
     from ..search.export import export
     from ..search.searcher import Searcher
 

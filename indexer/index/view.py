@@ -162,6 +162,36 @@ class IndexView:
             self._formats = dict(counts.most_common())
         return self._formats
 
+    def phrase_terms(self, phrase: str, limit: int = 5_000) -> tuple[list[str], list[str]]:
+        """Indexed terms that can cover a phrase's first character, and those that can cover its last.
+
+        A passage holding the phrase has a term over each end: one whose end is the phrase's beginning, or that holds
+        the phrase whole (洋牧 in 海洋|牧场 or in 海洋牧场), and likewise at the other end. At most `limit` each."""
+        first: dict[str, None] = {}
+        last: dict[str, None] = {}
+        for segment in self.segments:
+            for term in segment.keyword.vocab:
+                if phrase[0] in term and (phrase in term or any(phrase.startswith(term[j:])
+                                                                for j in range(len(term)) if term[j] == phrase[0])):
+                    first[term] = None
+                if phrase[-1] in term and (phrase in term or any(phrase.endswith(term[:j + 1])
+                                                                 for j in range(len(term)) if term[j] == phrase[-1])):
+                    last[term] = None
+                if len(first) >= limit or len(last) >= limit:
+                    return list(first), list(last)
+        return list(first), list(last)
+
+    def having(self, terms: Sequence[str]) -> np.ndarray:
+        """Mask of passages holding any of the terms (deleted ones included)."""
+        mask = np.zeros(self.n_docs, bool)
+        for segment, offset in zip(self.segments, self.offsets):
+            index = segment.keyword
+            for term in terms:
+                found = index.term_ids.get(term)
+                if found is not None:
+                    mask[index.docs[index.indptr[found]:index.indptr[found + 1]] + int(offset)] = True
+        return mask
+
     def keyword_scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 of every passage number (deleted ones included; callers mask with `live`)."""
         return bm25_scores([(s.keyword, int(o)) for s, o in zip(self.segments, self.offsets)], self.n_docs, terms)

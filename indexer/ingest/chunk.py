@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pydantic import BaseModel, ConfigDict
 
 from .article import Article
+from .names import Person, parse_person
+from .speakers import Span, SpeakerMemory, attribute, learn
 
 # Sentence-final marks, optionally followed by closing quotes/brackets.
 _TERMINAL = re.compile(r"[。！？；…!?;：:][”’」』）)】》\"']*$")
@@ -19,6 +21,11 @@ _TITLES = ("书记", "市长", "区长", "县长", "镇长", "乡长", "省长",
 _SPEAKER = re.compile(r"^(?P<role>[^：:。！？；，]{1,40}?(?:" + "|".join(_TITLES) + r"))"
                       r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*[：:]$")
 _REGION = re.compile(r"^([\u4e00-\u9fff]{2,6}?[省市区县州镇乡旗])")
+# A dialogue turn: a speaker label, a colon, then what they say on the same line (记者：…… / 周建国：……).
+_TURN = re.compile(r"^(?P<label>[^：:，。！？；“”\"（）()\s]{1,30})[：:]\s*(?P<rest>\S.*)$")
+# Labels of the asking side and of an answer, which name no one by themselves.
+_ASKING = ("记者", "主持人", "问", "提问", "Q")
+_ANSWER = ("答", "A")
 # Reporter credit closing a section: full-width brackets around space-separated 2-4 character names.
 _REPORTERS = re.compile(
     r"(?<=[。！？!?”’」』])\s*（(?P<names>[\u4e00-\u9fff]{2,4}(?:[ \u3000]+[\u4e00-\u9fff]{2,4})*)）\s*$")
@@ -41,7 +48,8 @@ class ChunkerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version: int = 4  # 3: credit lines, trailing short lines and one-line articles kept; 4: pages, tables
+    # 3: credit lines, trailing short lines and one-line articles kept; 4: pages, tables; 5: speakers in every style
+    version: int = 5
     max_chars: int = 480
     heading_max_chars: int = HEADING_MAX_CHARS
     # Passages are embedded window by window (whole sentences, at most this long) and score their best window.
@@ -83,6 +91,7 @@ class _Section:
     region: str | None = None
     headline: str | None = None
     reporters: list[str] = field(default_factory=list)
+    turn: bool = False  # a speech section or dialogue turn: its label says who speaks, for every paragraph in it
 
 
 @dataclass
@@ -115,19 +124,46 @@ class Speaker:
     region: str | None
 
 
+def region_of(role: str | None) -> str | None:
+    """The place a role belongs to: `江门市委副书记、蓬江区委书记` → 蓬江区 (the last part naming one)."""
+    for part in reversed(re.split(r"[、，,]", role or "")):
+        found = _REGION.match(part)
+        if found:
+            return found.group(1)
+    return None
+
+
 def parse_speaker(line: str) -> Speaker | None:
     """Parse `蓬江区委书记劳茂昌：` into name, role and region, or None if not a speaker line."""
     match = _SPEAKER.match(line.strip())
     if not match:
         return None
     role = match.group("role")
-    region = None
-    for part in reversed(re.split(r"[、，,]", role)):
-        found = _REGION.match(part)
-        if found:
-            region = found.group(1)
-            break
-    return Speaker(name=match.group("name"), role=role, region=region)
+    return Speaker(name=match.group("name"), role=role, region=region_of(role))
+
+
+def parse_turn(line: str, memory: SpeakerMemory) -> tuple[_Section, int] | None:
+    """A dialogue line `周建国：……` / `记者：……`: the section it opens and where its text starts, or None.
+
+    A short line without a sentence end (`德国总理：欧洲不是美国的从属者`) is a headline, not a turn."""
+    match = _TURN.match(line)
+    if not match or (not is_complete(match.group("rest")) and len(match.group("rest")) <= HEADING_MAX_CHARS):
+        return None
+    label = match.group("label")
+    if label in _ASKING:
+        return _Section(role=label, turn=True), match.start("rest")
+    if label in _ANSWER:
+        # An answer is the interviewee's when the article has introduced exactly one person.
+        named = [name for name, role in memory.known.items() if role not in _ASKING]
+        name = named[0] if len(named) == 1 else None
+        role = memory.known.get(name, "") if name else ""
+        return _Section(speaker=name, role=role or None, region=region_of(role), turn=True), match.start("rest")
+    person = parse_person(label, frozenset(memory.known))
+    if person is None:
+        return None
+    role = person.role or memory.known.get(person.name, "")
+    memory.saw(Person(person.name, role))
+    return _Section(speaker=person.name, role=role or None, region=region_of(role), turn=True), match.start("rest")
 
 
 def is_complete(text: str) -> bool:
@@ -148,6 +184,9 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
     """Classify lines into speaker lines, headlines and paragraphs; rejoin page-break cuts."""
     markdown = article.markdown
     section = _Section()
+    memory = SpeakerMemory()
+    # Dialogue needs two turns at least: one `X：……` line in a news story is a quote, not an interview.
+    dialogue = sum(parse_turn(line, SpeakerMemory()) is not None for line, _ in _lines(article)) >= 2
     paragraphs: list[_Paragraph] = []
     open_paragraph: _Paragraph | None = None
     open_table: _Paragraph | None = None
@@ -172,19 +211,26 @@ def _paragraphs(article: Article, settings: ChunkerSettings) -> list[_Paragraph]
             continue
         speaker = parse_speaker(text)
         if speaker:
-            section = _Section(speaker=speaker.name, role=speaker.role, region=speaker.region)
+            section = _Section(speaker=speaker.name, role=speaker.role, region=speaker.region, turn=True)
             open_paragraph, expect_headline, heading = None, True, None
             continue
+        turn = parse_turn(text, memory) if dialogue and (not markdown or text == line) else None
+        if turn is not None:
+            section, offset = turn
+            text, start = text[offset:], start + offset
+            open_paragraph, expect_headline, heading = None, False, None
+        else:
+            learn(text, memory)
         credit_line = _CREDIT_LINE.match(text)
         if credit_line and paragraphs:
             section.reporters.extend(credit_line.group("names").split())
             open_paragraph = None
             continue
         short_heading = not is_complete(text) and len(text) <= settings.heading_max_chars
-        if short_heading and (expect_headline or open_paragraph is None):
+        if short_heading and turn is None and (expect_headline or open_paragraph is None):
             # A headline under a speaker line, or a subheading/dek between paragraphs.
             heading = (text, start, section)
-            section = _Section(section.speaker, section.role, section.region, text, section.reporters)
+            section = replace(section, headline=text)
             expect_headline = False
             continue
         expect_headline, heading = False, None
@@ -229,28 +275,47 @@ def split_windows(text: str, max_chars: int) -> list[tuple[int, int]]:
     return windows
 
 
+def _speech(paragraph: _Paragraph, memory: SpeakerMemory) -> list[Span]:
+    """Who says what in a paragraph: its section's speaker throughout a speech or turn, else reported speech."""
+    section = paragraph.section
+    if section.turn:
+        if section.speaker:
+            memory.saw(Person(section.speaker, section.role or ""))
+        person = Person(section.speaker, section.role or "") if section.speaker else None
+        return [Span(0, len(paragraph.text), person)]
+    return attribute(paragraph.text, memory)
+
+
 def chunk_article(article: Article, settings: ChunkerSettings) -> list[Passage]:
-    """All passages of an article, in reading order."""
+    """All passages of an article, in reading order; a paragraph whose speaker changes is split at the change."""
     passages: list[Passage] = []
+    memory = SpeakerMemory()
     for number, paragraph in enumerate(_paragraphs(article, settings), start=1):
         text = paragraph.text
         section = paragraph.section
-        for begin, end in split_windows(text, settings.max_chars):
-            window_text = text[begin:end].strip()
-            if not window_text:
-                continue
-            passages.append(Passage(
-                article_id=article.id,
-                seq=len(passages),
-                text=window_text,
-                start=paragraph.offset(begin),
-                end=paragraph.offset(end - 1) + 1,
-                paragraph=number,
-                speaker=section.speaker,
-                role=section.role,
-                region=section.region,
-                section=section.headline,
-                reporters=tuple(section.reporters),
-                page=article.page_of(paragraph.offset(begin)),
-            ))
+        for span in _speech(paragraph, memory):
+            person = span.person
+            role = (person.role or None) if person else (section.role if section.turn else None)
+            for begin, end in split_windows(text[span.start:span.end], settings.max_chars):
+                begin, end = begin + span.start, end + span.start
+                window_text = text[begin:end].strip()
+                if not window_text:
+                    continue
+                lead = len(text[begin:end]) - len(text[begin:end].lstrip())
+                begin += lead
+                end = begin + len(window_text)
+                passages.append(Passage(
+                    article_id=article.id,
+                    seq=len(passages),
+                    text=window_text,
+                    start=paragraph.offset(begin),
+                    end=paragraph.offset(end - 1) + 1,
+                    paragraph=number,
+                    speaker=person.name if person else None,
+                    role=role,
+                    region=region_of(role) if person else None,
+                    section=section.headline,
+                    reporters=tuple(section.reporters),
+                    page=article.page_of(paragraph.offset(begin)),
+                ))
     return passages

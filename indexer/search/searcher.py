@@ -20,6 +20,7 @@ from ..errors import IndexCorrupt, ModelMismatch, ModelUnavailable, NotFound, Qu
 from ..index.keyword import top_k
 from ..index.layout import IndexLayout
 from ..index.manifest import Manifest
+from ..index.ranking import Ranking
 from ..index.view import IndexView
 from ..requests import MAX_K, Filters, ListRequest, Mode, SearchRequest
 from ..schema import (
@@ -33,12 +34,13 @@ from ..schema import (
     original_url,
 )
 from ..settings import DEFAULT_SEARCH, SearchSettings
+from ..syntax import ParsedQuery, parse_query
 from . import browse
 from .facets import count_facets, facet_pools
 from .fusion import Fusion
 from .highlight import highlight_html, highlight_terms
 from .hits import Copies, dek, hydrate, view_fields
-from .retrieval import Plan, Retriever, by_date
+from .retrieval import Listing, Plan, Retriever, by_date, fold_phrase
 
 
 def single_threaded_blas() -> None:
@@ -49,6 +51,10 @@ def single_threaded_blas() -> None:
     32 ms with one thread (benchmarks/README.md, "What a user waits for").
     """
     threadpool_limits(limits=1, user_api="blas")
+
+
+# A quoted phrase is checked in at most this many passages sharing its words (each is read in full).
+PHRASE_CHECKS = 20_000
 
 
 class Searcher:
@@ -141,25 +147,82 @@ class Searcher:
             return "semantic", 1.0
         return mode, ratio
 
+    def _text_mask(self, parsed: ParsedQuery, allowed: np.ndarray | None, warnings: list[str]) -> np.ndarray | None:
+        """The allowed passages narrowed to those holding every quoted phrase as written and none of the -words.
+
+        A phrase's candidates are the passages sharing any of its words (then read in full); past PHRASE_CHECKS of
+        them only the best-scoring are read, and the warning says so."""
+        if not parsed.phrases and not parsed.excluded:
+            return allowed
+        mask = (self.view.live if allowed is None else allowed).copy()
+        for wanted, keep in [(p, True) for p in parsed.phrases] + [(w, False) for w in parsed.excluded]:
+            folded = fold_phrase(wanted)
+            terms = self.analyzer.terms(wanted)
+            if folded:
+                # jieba may cut the text elsewhere than the phrase: look where terms cover both of its ends.
+                first, last = self.view.phrase_terms(folded)
+                holding = self.view.having(first) & self.view.having(last) if first and last else None
+                terms += first[:50] + last[:50]
+            scores = self.view.keyword_scores(terms)
+            candidates = np.flatnonzero(mask & ((scores > 0) if not folded or holding is None else holding))
+            if keep and len(candidates) > PHRASE_CHECKS:
+                warnings.append(f"the phrase “{wanted}” was checked in its {PHRASE_CHECKS} best keyword matches only")
+                candidates = candidates[np.argsort(-scores[candidates], kind="stable")[:PHRASE_CHECKS]]
+            texts = self.view.texts(candidates.tolist())
+            holding = np.fromiter((folded in fold_phrase(texts[int(n)]) for n in candidates), bool, len(candidates))
+            if keep:
+                mask[:] = False
+                mask[candidates[holding]] = True
+            else:
+                mask[candidates[holding]] = False
+        return mask
+
+    def _listing(self, request: SearchRequest, allowed: np.ndarray | None) -> SearchResponse:
+        """A query of filters only (`speaker:王海洋`): every passage they allow, newest first (or oldest)."""
+        started = time.perf_counter()
+        pool = self.view.live.copy() if allowed is None else allowed
+        ids = np.flatnonzero(pool)
+        listing = Listing(Ranking(ids, np.zeros(len(ids), np.float32)), pool, None, None)
+        ranked = by_date(listing, self.view.dates, request.sort != "oldest", False)
+        page = ranked.pairs()[request.offset:request.offset + request.k]
+        hits = hydrate(self.view, self.analyzer, page, None, None, set())
+        facets = count_facets(self.view, self._archive_pools(
+            request, lambda mask: self._text_mask(parse_query(request.q), mask, [])))
+        took = (time.perf_counter() - started) * 1000
+        return SearchResponse(query=request.q, mode="keyword", semantic_ratio=None, total=len(ids),
+                              took_ms=round(took, 3), warnings=[], results=hits, facets=facets)
+
     def search(self, request: SearchRequest, fusion: Fusion | None = None, with_facets: bool = True) -> SearchResponse:
         """Run one search and return the response object (page, score breakdowns, facets)."""
+        parsed = parse_query(request.q)
+        if parsed.filters:
+            request = request.model_copy(update={name: list(dict.fromkeys([*getattr(request, name), *values]))
+                                                 for name, values in parsed.filters.items()})
+        text_query = " ".join([parsed.text, *(f'"{p}"' for p in parsed.phrases)]).strip()
+        if not text_query:
+            return self._listing(request, self._text_mask(parsed, self.allowed(request), []))
         started = time.perf_counter()
         warnings: list[str] = []
         mode, ratio = self._mode(request, warnings)
-        terms = self.analyzer.terms(request.q)
+        original_query = request.q
+        request = request.model_copy(update={"q": text_query})
+        # A phrase across or inside words (洋牧 in 海洋|牧场) also ranks by the words over its ends.
+        terms = self.analyzer.terms(request.q) + [
+            term for phrase in parsed.phrases if fold_phrase(phrase)
+            for ends in self.view.phrase_terms(fold_phrase(phrase), 50) for term in ends]
         if mode != "semantic" and not terms:
             warnings.append("the query has no searchable words for keyword matching")
         query = None
         if mode != "keyword":
             assert self.encoder is not None
-            query = self.encoder.encode_query(request.q)
+            query = self.encoder.encode_query(parsed.ranking_text)
         chosen = replace(fusion or self.fusion, semantic_ratio=ratio) if ratio is not None else self.fusion
         plan = Plan(mode, ratio, chosen, query, functools.cache(lambda: self.view.keyword_scores(terms)))
         # Fusion reads a fixed window of each list (as Elasticsearch's rank_window_size does): were it to deepen
         # with the offset, the fused order would shift between pages and paging would repeat or skip passages.
         depth = (self.settings.hybrid_window if mode == "hybrid"
                  else max(self.settings.min_depth, request.offset + request.k))
-        allowed = self.allowed(request)
+        allowed = self._text_mask(parsed, self.allowed(request), warnings)
         listing = self.retriever.retrieve(request, plan, allowed, depth)
         copies = self.view.copies()
         collapse = request.collapse and bool(len(copies.members))
@@ -183,18 +246,21 @@ class Searcher:
         facets = None
         if with_facets:
             def pool_of(chosen: Filters) -> np.ndarray:
-                return self.retriever.retrieve(request, plan, self.allowed(chosen), depth).pool
+                return self.retriever.retrieve(request, plan, self._text_mask(parsed, self.allowed(chosen), []),
+                                               depth).pool
 
             pools = facet_pools(request, listing.pool, pool_of)
             facets = count_facets(self.view, pools)
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query=request.q, mode=mode, semantic_ratio=ratio, total=total,
+        return SearchResponse(query=original_query, mode=mode, semantic_ratio=ratio, total=total,
                               took_ms=round(took, 3), warnings=warnings, results=hits, facets=facets)
 
-    def _archive_pools(self, filters: Filters) -> dict[str, np.ndarray]:
-        """Each facet's passages of the archive under the filters (see facet_pools)."""
+    def _archive_pools(self, filters: Filters,
+                       narrow: Callable[[np.ndarray | None], np.ndarray | None] = lambda mask: mask,
+                       ) -> dict[str, np.ndarray]:
+        """Each facet's passages of the archive under the filters (see facet_pools), narrowed by `narrow`."""
         def mask(chosen: Filters) -> np.ndarray:
-            allowed = self.allowed(chosen)
+            allowed = narrow(self.allowed(chosen))
             return self.view.live if allowed is None else allowed
 
         return facet_pools(filters, mask(filters), mask)
