@@ -117,6 +117,17 @@ def seed_check() -> dict[str, int]:
             "with_speaker": sum(p.speaker is not None for p in passages)}
 
 
+def chunk_speed(items: int = 600) -> dict[str, float]:
+    """Milliseconds a CCTV item takes to chunk (speakers found), over the first `items` items, after one warm-up."""
+    articles = [_article(f"n{n}", title, paragraphs)[0]
+                for n, (_, title, paragraphs) in zip(range(items), cctv_items())]
+    chunk_article(articles[0], SETTINGS)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    for article in articles:
+        chunk_article(article, SETTINGS)  # type: ignore[arg-type]
+    return {"items": len(articles), "ms_per_item": round((time.perf_counter() - started) * 1000 / len(articles), 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="all", choices=["tune", "held-out", "fresh", "all"])
@@ -131,6 +142,7 @@ def main() -> None:
                 if gold != found and (set(gold) != set(found) or any(gold[n] and found[n] != gold[n] for n in gold)):
                     print(f"{ref}\n  gold  {gold}\n  found {found}\n  {text[:160]}")
     results["seed"] = seed_check()
+    results["chunking"] = chunk_speed()
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(results, ensure_ascii=False, indent=1))
     emit("speakers", {"split": args.split, **results})
